@@ -1,0 +1,3 @@
+"""livehost: a long-running AI host for live streams and video calls."""
+
+__version__ = "0.1.0"

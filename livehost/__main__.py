@@ -1,0 +1,3 @@
+from livehost.cli import main
+
+raise SystemExit(main())

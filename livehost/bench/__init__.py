@@ -1,0 +1,6 @@
+"""Benchmarks: ``livehost bench <part> --json`` prints one JSON object of figures on stdout;
+progress goes to stderr. Each part is a module here with ``add_arguments`` and ``run``."""
+
+PARTS = {
+    "say": "livehost.bench.say",
+}

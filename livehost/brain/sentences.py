@@ -1,0 +1,67 @@
+"""Text to sentences: splitting (English and Chinese punctuation), ``*word*`` emphasis
+markup, and the sentence kind from its closing punctuation."""
+
+from __future__ import annotations
+
+import re
+
+from livehost.media.frames import Emphasis, Sentence, SentenceKind
+from livehost.voice.timing import words_of
+
+# A sentence ends at . ! ? … followed by a space (so 3.50 stays whole), at the full-width
+# forms with or without one, or at a blank line; closing quotes stay with their sentence.
+_END = re.compile(
+    r"(?:(?<=[.!?…;])|(?<=[.!?…;][\"'”’)]))(?:\s+|$)"
+    r"|(?:(?<=[。！？；])|(?<=[。！？；][”’」』）]))|\n\s*\n"
+)
+_MARK = re.compile(r"\*([^*\n]+)\*")
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = (p.strip() for p in _END.split(text.replace("\r\n", "\n")))
+    # Numbers like 3.5 and abbreviations rarely matter for speech; joining stray
+    # fragments of one or two characters back keeps "e.g." readable enough.
+    sentences: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        if sentences and len(part) <= 2 and not re.search(r"[\u3400-\u9fff]", part):
+            sentences[-1] = f"{sentences[-1]} {part}"
+        else:
+            sentences.append(" ".join(part.split()))
+    return sentences
+
+
+def kind_of(text: str) -> SentenceKind:
+    tail = text.rstrip("\"'”’)）」』 ")
+    if tail.endswith(("?", "？")):
+        return SentenceKind.QUESTION
+    if tail.endswith(("!", "！")):
+        return SentenceKind.EXCLAMATION
+    return SentenceKind.STATEMENT
+
+
+def parse_emphasis(text: str) -> tuple[str, tuple[Emphasis, ...]]:
+    """Strip ``*word*`` markup; return the plain text and its emphasised words by index."""
+    marks: list[Emphasis] = []
+    plain_parts: list[str] = []
+    last = 0
+    for match in _MARK.finditer(text):
+        before = text[last : match.start()]
+        plain_parts.append(before)
+        index = len(words_of("".join(plain_parts)))
+        for offset, word in enumerate(words_of(match.group(1))):
+            marks.append(Emphasis(word=word, index=index + offset))
+        plain_parts.append(match.group(1))
+        last = match.end()
+    plain_parts.append(text[last:])
+    return "".join(plain_parts).replace("*", ""), tuple(marks)
+
+
+def sentences_from_text(text: str, emotion: str = "neutral") -> list[Sentence]:
+    sentences = []
+    for raw in split_sentences(text):
+        plain, emphasis = parse_emphasis(raw)
+        if words_of(plain):
+            sentences.append(Sentence(plain, emotion=emotion, kind=kind_of(plain), emphasis=emphasis))
+    return sentences

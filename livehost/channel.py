@@ -1,0 +1,90 @@
+"""One running host: wires voice, timeline, motion, face and sinks around one media clock,
+and drives the render loop live (paced by wall time) or offline (as fast as the voice)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+from livehost.brain.sentences import sentences_from_text
+from livehost.config import Settings
+from livehost.loop import RenderLoop
+from livehost.media.clock import MediaClock, Pacer
+from livehost.media.frames import Sentence
+from livehost.media.timeline import SpeechTimeline
+from livehost.persona import Persona
+from livehost.sinks.base import Sink
+from livehost.stages import Stages
+from livehost.voice.worker import VoiceWorker
+
+log = logging.getLogger(__name__)
+
+
+class VoicePacer:
+    """Offline pacing: a tick may run once the voice has its audio ready (or has nothing
+    more to say), so a file never gets gaps from synthesis being slower than encoding."""
+
+    def __init__(self, voice: VoiceWorker, timeline: SpeechTimeline, tick_samples: int) -> None:
+        self.voice, self.timeline, self.tick_samples = voice, timeline, tick_samples
+
+    def wait_until(self, media_time: float) -> None:
+        while self.voice.busy and not self.timeline.wait_for(self.tick_samples, timeout=0.05):
+            pass
+
+    def lateness(self, media_time: float) -> float:
+        return 0.0
+
+
+class Channel:
+    def __init__(self, settings: Settings, persona: Persona, stages: Stages, sinks: Sequence[Sink] = ()):
+        self.settings, self.persona = settings, persona
+        self.clock = MediaClock(settings.audio.sample_rate, settings.video.fps)
+        self.timeline = SpeechTimeline(settings.audio.sample_rate)
+        self.voice = VoiceWorker(stages.engine, self.timeline)
+        self.loop = RenderLoop(
+            self.clock, self.timeline, stages.motion, stages.renderer, sinks,
+            on_interrupt=self.voice.interrupt,
+        )
+        self._stop = threading.Event()
+        self._opened = False
+
+    def open(self) -> None:
+        for sink in self.loop.sinks:
+            sink.open(self.loop.spec)
+        self._opened = True
+
+    def speak(self, text: str, emotion: str = "neutral") -> list[Sentence]:
+        sentences = sentences_from_text(text, emotion=emotion)
+        for sentence in sentences:
+            self.voice.say(sentence)
+        return sentences
+
+    def interrupt(self, reason: str = "operator") -> None:
+        self.loop.interrupt(reason)
+
+    def render_until_quiet(self, tail_seconds: float = 0.4) -> None:
+        """Offline: tick until everything queued has been said, then ``tail_seconds`` more
+        of idle face so the last word is not cut."""
+        pacer = VoicePacer(self.voice, self.timeline, self.clock.samples_for_tick(0))
+        self.loop.run(pacer, self._stop, until=lambda: not self.voice.busy and self.timeline.idle)
+        tail_ticks = round(tail_seconds * float(self.clock.fps))
+        for _ in range(tail_ticks):
+            self.loop.tick()
+
+    def run(self, pacer: Pacer) -> None:
+        """Live: tick forever at the pacer's rhythm until ``stop()``."""
+        self.loop.run(pacer, self._stop)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self, discard: bool = False) -> None:
+        self._stop.set()
+        self.voice.close()
+        if self._opened:
+            for sink in self.loop.sinks:
+                sink.close(discard=discard)
+
+    def sink_errors(self) -> list[str]:
+        return [f"{s.name}: {s.stats.error}" for s in self.loop.sinks if s.stats.error]

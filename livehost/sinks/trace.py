@@ -1,0 +1,64 @@
+"""Trace: one JSON line per video tick (the face state) plus one per sentence, on the media
+clock, so behaviour can be checked from outside. Format in DESIGN.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from livehost.media.frames import AVTick, ScheduledSpeech
+from livehost.voice.timing import stressed_time
+
+from .atomic import AtomicOutput
+from .base import Overflow, StreamSpec, ThreadedSink
+
+_TICK_FIELDS = ("jaw", "mouth_w", "mouth_round", "lip_press", "smile", "blink_l", "blink_r",
+                "brow", "gaze_x", "gaze_y", "pitch", "yaw", "roll", "breath")
+
+
+def sentence_event(scheduled: ScheduledSpeech) -> dict:
+    speech = scheduled.speech
+    sentence = speech.sentence
+    emphasis = []
+    for mark in sentence.emphasis:
+        word = speech.words[mark.index] if mark.index < len(speech.words) else None
+        t = scheduled.t0 + stressed_time(speech.phonemes, word) if word else None
+        emphasis.append({"word": mark.word, "t": None if t is None else round(t, 4)})
+    return {
+        "event": "sentence",
+        "text": sentence.text,
+        "emotion": sentence.emotion,
+        "kind": sentence.kind.value,
+        "emphasis": emphasis,
+        "t0": round(scheduled.t0, 4),
+        "t1": round(scheduled.t1, 4),
+    }
+
+
+def tick_record(tick: AVTick) -> dict:
+    face = tick.face
+    record: dict = {"t": round(tick.t, 4), "speaking": tick.speaking}
+    record.update({name: round(float(getattr(face, name)), 4) for name in _TICK_FIELDS})
+    return record
+
+
+class TraceSink(ThreadedSink):
+    name = "trace"
+
+    def __init__(self, path: Path, overflow: Overflow = "block") -> None:
+        super().__init__(max_queue=500, overflow=overflow)
+        self.output = AtomicOutput(path)
+
+    def start(self, spec: StreamSpec) -> None:
+        self._file = open(self.output.partial, "w", encoding="utf-8")
+
+    def write(self, tick: AVTick) -> None:
+        for scheduled in tick.started:
+            self._file.write(json.dumps(sentence_event(scheduled), ensure_ascii=False) + "\n")
+        self._file.write(json.dumps(tick_record(tick)) + "\n")
+
+    def finish(self, ok: bool) -> None:
+        file = getattr(self, "_file", None)
+        if file is not None:
+            file.close()
+        self.output.settle(ok and file is not None)

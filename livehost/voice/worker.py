@@ -1,0 +1,106 @@
+"""The voice worker: sentences in, speech on the timeline, in a thread of its own so the
+render loop never waits for a model."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from livehost.media.audio import resample
+from livehost.media.frames import PhonemeTiming, Sentence, Speech, WordTiming
+from livehost.media.timeline import SpeechTimeline
+
+from .base import SynthChunk, TTSEngine
+from .timing import words_from_phonemes
+
+log = logging.getLogger(__name__)
+
+
+def join_chunks(
+    sentence: Sentence, chunks: list[SynthChunk], sample_rate: int
+) -> Speech:
+    """One Speech at ``sample_rate`` from an engine's chunks, timings shifted to match."""
+    pcm_parts: list[np.ndarray] = []
+    phonemes: list[PhonemeTiming] = []
+    words: list[WordTiming] = []
+    offset = 0.0
+    for chunk in chunks:
+        pcm = resample(chunk.pcm, chunk.sample_rate, sample_rate)
+        pcm_parts.append(pcm)
+        phonemes += [replace(p, start=p.start + offset, end=p.end + offset) for p in chunk.phonemes]
+        words += [replace(w, start=w.start + offset, end=w.end + offset) for w in chunk.words]
+        offset += len(pcm) / sample_rate
+    pcm = np.concatenate(pcm_parts) if pcm_parts else np.zeros(0, np.float32)
+    if not words and phonemes:
+        words = list(words_from_phonemes(sentence.text, tuple(phonemes)))
+    return Speech(sentence, pcm.astype(np.float32), sample_rate, tuple(phonemes), tuple(words))
+
+
+class VoiceWorker:
+    """Synthesizes queued sentences in order and pushes them onto the timeline.
+
+    A failing sentence is logged and skipped; the worker keeps going. ``interrupt()`` drops
+    the queue and discards the sentence being synthesized.
+    """
+
+    def __init__(self, engine: TTSEngine, timeline: SpeechTimeline, max_pending: int = 64):
+        self.engine = engine
+        self.timeline = timeline
+        self._pending: queue.Queue[tuple[int, Sentence] | None] = queue.Queue(max_pending)
+        self._generation = 0
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self.failures = 0
+        self.synthesized_seconds = 0.0
+        self.synthesis_seconds = 0.0
+        self._thread = threading.Thread(target=self._run, name="voice", daemon=True)
+        self._thread.start()
+
+    def say(self, sentence: Sentence) -> None:
+        with self._lock:
+            self._busy += 1
+            generation = self._generation
+        self._pending.put((generation, sentence))
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._busy > 0
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def interrupt(self) -> None:
+        with self._lock:
+            self._generation += 1
+
+    def close(self) -> None:
+        self._pending.put(None)
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while (item := self._pending.get()) is not None:
+            generation, sentence = item
+            try:
+                if generation == self._generation:
+                    started = time.perf_counter()
+                    chunks = list(self.engine.synthesize(sentence.text))
+                    speech = join_chunks(sentence, chunks, self.timeline.sample_rate)
+                    self.synthesis_seconds += time.perf_counter() - started
+                    self.synthesized_seconds += speech.duration
+                    if generation == self._generation and len(speech.pcm):
+                        self.timeline.push(speech)
+            except Exception as exc:  # one bad sentence must not silence the host
+                self.failures += 1
+                log.error("voice: could not speak %r: %s", sentence.text[:60], exc)
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
