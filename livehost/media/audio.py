@@ -29,7 +29,8 @@ def to_float32(pcm: np.ndarray) -> np.ndarray:
 
 
 def to_int16(pcm: np.ndarray) -> np.ndarray:
-    return (np.clip(pcm, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+    # The same 32768 scale as to_float32, so int16 survives a round trip bit-exactly.
+    return np.clip(np.round(np.asarray(pcm, np.float64) * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def resample(pcm: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
