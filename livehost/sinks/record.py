@@ -56,7 +56,10 @@ class RecordSink(ThreadedSink):
         pcm = to_int16(tick.audio).reshape(1, -1)
         audio = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
         audio.sample_rate = tick.sample_rate
-        audio.pts = self._samples_in
+        # pts + time_base let the fifo stamp what it emits, so the encoder's priming samples
+        # get negative timestamps and the muxer's edit list hides them: without this the
+        # sound lands 1024 samples (21 ms) after its picture.
+        audio.pts, audio.time_base = self._samples_in, Fraction(1, tick.sample_rate)
         self._samples_in += pcm.shape[1]
         self._fifo.write(audio)
         self._drain_audio(final=False)
