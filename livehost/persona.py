@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -40,12 +40,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RemoteVoice(_Strict):
+    """A TTS server speaking the OpenAI ``/v1/audio/speech`` API (engine: remote)."""
+
+    url: Annotated[str, Field(pattern=r"^https?://[^\s/]+")]  # base URL, e.g. http://127.0.0.1:8880/v1
+    model: str = "tts-1"
+    api_key_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    format: Literal["pcm", "wav"] = "pcm"  # pcm: raw 16-bit mono, streams best
+    sample_rate: Annotated[int, Field(ge=8000, le=96000)] = 24000  # of "pcm" responses
+    stream: bool = True  # ask for a streamed body (servers that cannot, send it whole)
+    first_audio_s: Annotated[float, Field(gt=0, le=60)] = 5.0  # budget until the first bytes
+    sentence_s: Annotated[float, Field(gt=0, le=600)] = 30.0  # budget for a whole sentence
+    retries: Annotated[int, Field(ge=0, le=5)] = 2  # before any audio of the sentence arrived
+    clone: Literal["none", "upload", "inline"] = "none"  # how voice.reference reaches the server
+    upload_path: str = "/audio/voices"
+    reference_text: str | None = None  # transcript of the reference, for servers that need it
+
+
 class VoiceSpec(_Strict):
     engine: str = "piper"
     voice: str = "joe"
     reference: Path | None = None
     rate: Annotated[float, Field(ge=0.5, le=2.0)] = 1.0
     pitch: Annotated[float, Field(ge=-12.0, le=12.0)] = 0.0  # semitones
+    remote: RemoteVoice | None = None
     options: dict[str, str | float | int | bool] = Field(default_factory=dict)
 
 

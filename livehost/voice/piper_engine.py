@@ -10,17 +10,16 @@ from pathlib import Path
 import numpy as np
 
 from livehost.errors import LivehostError
-from livehost.media.audio import resample
 from livehost.media.frames import PhonemeTiming
 
 from .base import SynthChunk
+from .pitch import PitchShift
 
 log = logging.getLogger(__name__)
 
 
 class PiperEngine:
-    """``rate`` > 1 speaks faster; ``pitch`` shifts by semitones while keeping the duration
-    (synthesize slower by the pitch factor, then play it back faster by the same factor)."""
+    """``rate`` > 1 speaks faster; ``pitch`` shifts by semitones while keeping the duration."""
 
     name = "piper"
 
@@ -36,21 +35,19 @@ class PiperEngine:
             self._voice = PiperVoice.load(model_path, include_alignments=True)
         except Exception as exc:  # onnxruntime and json errors name nothing useful alone
             raise LivehostError(f"cannot load piper voice {model_path}: {exc}") from exc
-        self._pitch_factor = 2.0 ** (pitch / 12.0)
+        self._pitch = PitchShift(pitch)
         base = self._voice.config.length_scale
-        self._syn = SynthesisConfig(length_scale=base * self._pitch_factor / rate)
+        self._syn = SynthesisConfig(length_scale=base / self._pitch.synthesis_speed(rate))
         self.native_rate = self._voice.config.sample_rate
 
     def synthesize(self, text: str) -> Iterator[SynthChunk]:
         for chunk in self._voice.synthesize(text, self._syn, include_alignments=True):
             pcm = chunk.audio_float_array.astype(np.float32)
-            # Playing back at rate*factor raises the pitch; timings shrink by the same factor.
-            rate = int(round(chunk.sample_rate * self._pitch_factor))
-            phonemes = _phoneme_timings(chunk.phoneme_alignments or (), rate)
-            if rate != chunk.sample_rate:
-                pcm, rate = resample(pcm, rate, chunk.sample_rate), chunk.sample_rate
-                # Timings were computed against the shifted rate: nothing else to scale.
-            yield SynthChunk(pcm=pcm, sample_rate=rate, phonemes=phonemes)
+            # Timings are computed against the playback rate: nothing else to scale.
+            heard = self._pitch.playback_rate(chunk.sample_rate)
+            phonemes = _phoneme_timings(chunk.phoneme_alignments or (), heard)
+            pcm = self._pitch.apply(pcm, chunk.sample_rate)
+            yield SynthChunk(pcm=pcm, sample_rate=chunk.sample_rate, phonemes=phonemes)
 
 
 def _phoneme_timings(alignments, sample_rate: int) -> tuple[PhonemeTiming, ...]:

@@ -1,0 +1,93 @@
+"""Kokoro engine: any style table (stock, blend, cloned), streamed in short pieces with real
+phoneme timings.
+
+A sentence is phonemized whole, then synthesized piece by piece: a short first piece so the
+first audio leaves quickly, then clause-sized pieces. Every piece uses the style row of the
+whole sentence, so the voice does not change between pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from livehost.media.frames import PhonemeTiming
+
+from .base import SynthChunk
+from .kokoro_model import FRAME, MAX_TOKENS, SAMPLE_RATE, KokoroModel
+from .pitch import PitchShift
+
+_CLAUSE_END = ",;:—"
+_SENTENCE_END = ".!?"
+_PAUSE = {**{c: 0.12 for c in _CLAUSE_END}, **{c: 0.25 for c in _SENTENCE_END}}
+_FADE = 48  # 2 ms: no click where a piece is cut
+
+
+def split_pieces(phonemes: str, first: int, rest: int, shortest: int = 8) -> list[str]:
+    """Word-aligned pieces of a phoneme string: the first about ``first`` characters, the
+    others up to ``rest``; a clause mark ends a piece once it has ``shortest`` characters."""
+    pieces, current, limit = [], [], first
+    for word in phonemes.split():
+        current.append(word)
+        length = sum(len(w) + 1 for w in current) - 1
+        if length >= limit or (word[-1] in _PAUSE and length >= shortest):
+            pieces.append(" ".join(current))
+            current, limit = [], rest
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+class KokoroEngine:
+    name = "kokoro"
+
+    def __init__(
+        self,
+        model: KokoroModel,
+        style: np.ndarray,
+        rate: float = 1.0,
+        pitch: float = 0.0,
+        lang: str = "en-us",
+        first_piece: int = 12,
+        piece: int = 160,
+    ) -> None:
+        self.model = model
+        self.style = np.asarray(style, np.float32)
+        self.lang = lang
+        self._pitch = PitchShift(pitch)
+        self._speed = self._pitch.synthesis_speed(rate)
+        self._first, self._piece = first_piece, piece
+
+    def synthesize(self, text: str) -> Iterator[SynthChunk]:
+        phonemes = self.model.known(self.model.phonemize(text, self.lang))
+        if not any(ch.isalpha() for ch in phonemes):
+            return
+        row = self.style[min(len(phonemes), MAX_TOKENS) - 1]
+        pieces = split_pieces(phonemes, self._first, self._piece)
+        for i, piece in enumerate(pieces):
+            yield self._piece_chunk(piece, row, last=i == len(pieces) - 1)
+
+    def _piece_chunk(self, piece: str, row: np.ndarray, last: bool) -> SynthChunk:
+        result = self.model.infer(self.model.tokens(piece), row, self._speed)
+        edges, audio = result.edges, result.audio
+        # Cut the pads' audio (the model's lead-in and tail) but keep a frame around the
+        # speech for onsets and releases.
+        start = max(0, int(edges[1]) - FRAME)
+        end = min(len(audio), int(edges[-2]) + FRAME)
+        pcm = audio[start:end].copy()
+        pcm[:_FADE] *= np.linspace(0.0, 1.0, min(_FADE, len(pcm)), dtype=np.float32)
+        pcm[-_FADE:] *= np.linspace(1.0, 0.0, min(_FADE, len(pcm)), dtype=np.float32)
+        heard = self._pitch.playback_rate(SAMPLE_RATE)
+        phonemes = tuple(
+            PhonemeTiming(ph, (edges[i + 1] - start) / heard, (edges[i + 2] - start) / heard)
+            for i, ph in enumerate(piece)
+        )
+        pcm = self._pitch.apply(pcm, SAMPLE_RATE)
+        if not last:
+            # A word break closes the piece, so words do not run together across pieces.
+            pause = _PAUSE.get(piece[-1], 0.0)
+            pcm = np.concatenate([pcm, np.zeros(int(pause * SAMPLE_RATE), np.float32)])
+            end_s = phonemes[-1].end if phonemes else 0.0
+            phonemes += (PhonemeTiming(" ", end_s, max(end_s, len(pcm) / SAMPLE_RATE)),)
+        return SynthChunk(pcm=pcm, sample_rate=SAMPLE_RATE, phonemes=phonemes)

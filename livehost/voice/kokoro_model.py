@@ -1,0 +1,127 @@
+"""Kokoro-82M (ONNX) as a plain function: phonemes + style vector → audio + per-phoneme frames.
+
+The packaged int8 export only outputs audio. The graph does compute each token's duration
+(the clipped, rounded predictor output) before expanding tokens to frames; we expose that
+tensor as a second output once, in a cached copy of the model, so lip-sync gets real
+phoneme timings instead of guesses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from livehost import models
+from livehost.errors import LivehostError
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 24000
+FRAME = 600  # samples per predicted duration frame at 24 kHz
+MAX_TOKENS = 510
+_DURATION_TENSOR = "/encoder/Clip_output_0"
+_build_lock = threading.Lock()
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("LIVEHOST_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "livehost"
+    )
+    path = Path(base)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def timed_model(source: Path) -> Path:
+    """A copy of the Kokoro graph that also outputs token durations (built once, cached)."""
+    stat = source.stat()
+    key = hashlib.sha1(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    out = cache_dir() / f"kokoro-timed-{key}.onnx"
+    with _build_lock:
+        if out.is_file():
+            return out
+        import onnx
+        from onnx import TensorProto, helper
+
+        model = onnx.load(str(source))
+        names = {o for node in model.graph.node for o in node.output}
+        if _DURATION_TENSOR not in names:
+            raise LivehostError(f"{source}: not the Kokoro v1.0 graph this engine knows (no duration tensor)")
+        model.graph.output.append(helper.make_tensor_value_info(_DURATION_TENSOR, TensorProto.FLOAT, None))
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        onnx.save(model, str(tmp))
+        tmp.replace(out)
+        log.info("kokoro: wrote timed model %s", out)
+        return out
+
+
+def load_stock_voices(path: Path | None = None) -> dict[str, np.ndarray]:
+    """Stock style tables, name → (510, 1, 256) float32: one row per token count."""
+    path = path or models.resolve("kokoro-voices").path
+    with np.load(path) as npz:
+        return {name: npz[name].astype(np.float32) for name in npz.files}
+
+
+@dataclass(frozen=True, slots=True)
+class Inference:
+    audio: np.ndarray  # float32 at SAMPLE_RATE
+    edges: np.ndarray  # sample offset where each token starts, pads included; len = tokens + 1
+
+
+class KokoroModel:
+    """One onnxruntime session plus the espeak phonemizer. Thread-safe for inference."""
+
+    def __init__(self, model_path: Path | None = None, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from kokoro_onnx.tokenizer import Tokenizer
+
+        source = model_path or models.resolve("kokoro-82m").path
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(
+                str(timed_model(source)), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime's errors do not name the file
+            raise LivehostError(f"cannot load the Kokoro model {source}: {exc}") from exc
+        self._tokenizer = Tokenizer()
+
+    def phonemize(self, text: str, lang: str = "en-us") -> str:
+        return " ".join(self._tokenizer.phonemize(text, lang).split())
+
+    def tokens(self, phonemes: str) -> list[int]:
+        return self._tokenizer.tokenize(self.known(phonemes), limit=None)
+
+    def known(self, phonemes: str) -> str:
+        """The phonemes the model has tokens for, one character per token."""
+        return self._tokenizer.known(phonemes)
+
+    def infer(self, tokens: list[int], style_row: np.ndarray, speed: float) -> Inference:
+        if not tokens:
+            raise ValueError("nothing to synthesize")
+        audio, frames = self._session.run(
+            None,
+            {
+                "tokens": np.array([[0, *tokens[:MAX_TOKENS], 0]], dtype=np.int64),
+                "style": np.asarray(style_row, np.float32).reshape(1, 256),
+                "speed": np.array([speed], np.float32),
+            },
+        )
+        audio = np.asarray(audio, np.float32).ravel()
+        edges = np.concatenate([[0], np.cumsum(np.asarray(frames).ravel())])
+        edges = np.round(edges * (len(audio) / max(edges[-1], 1))).astype(np.int64)
+        return Inference(audio, edges)
+
+
+@lru_cache(maxsize=1)
+def shared_model() -> KokoroModel:
+    """One Kokoro session per process: engines differ only in their style table."""
+    return KokoroModel()
