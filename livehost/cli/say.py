@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import re
 import sys
 from pathlib import Path
 
 from livehost.config import load_settings, parse_size
 from livehost.errors import LivehostError
+
+log = logging.getLogger("livehost.say")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def register(subparsers) -> None:
@@ -54,6 +59,14 @@ def validate_text(text: str, limit: int) -> str:
     return text
 
 
+def warn_if_foreign_script(text: str, language: str) -> None:
+    if CJK.search(text) and language.split("-")[0] not in ("zh", "ja", "ko", "yue", "cmn"):
+        log.warning(
+            "the text has Chinese/Japanese characters but the persona speaks %r: its voice will "
+            "spell them out; use a persona with a matching language and voice", language
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from livehost.brain.sentences import sentences_from_text
     from livehost.channel import Channel
@@ -70,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() not in (".mp4", ".m4v", ".mov"):
         raise LivehostError(f"output {args.out}: use an .mp4 file name")
     persona = load_persona(args.persona)
+    warn_if_foreign_script(text, persona.language)
     sentences = sentences_from_text(text, emotion=args.emotion)
     if not sentences:
         raise LivehostError("the text has no words to say")

@@ -65,6 +65,7 @@ class ThreadedSink:
         self._thread: threading.Thread | None = None
         self._spec: StreamSpec | None = None
         self._discard = False
+        self._count_lock = threading.Lock()  # offer() and the sink thread both count drops
 
     # -- called by the channel ------------------------------------------------------------
     def open(self, spec: StreamSpec) -> None:
@@ -74,7 +75,7 @@ class ThreadedSink:
 
     def offer(self, tick: AVTick) -> None:
         if self.stats.error is not None:
-            self.stats.dropped += 1
+            self._drop()
             return
         if self.overflow == "block":
             self._queue.put(tick)
@@ -82,6 +83,10 @@ class ThreadedSink:
         try:
             self._queue.put_nowait(tick)
         except queue.Full:
+            self._drop()
+
+    def _drop(self) -> None:
+        with self._count_lock:
             self.stats.dropped += 1
 
     def close(self, discard: bool = False) -> None:
@@ -114,13 +119,13 @@ class ThreadedSink:
             self._fail(exc)
         while (item := self._queue.get()) is not _CLOSE:
             if self.stats.error is not None:
-                self.stats.dropped += 1
+                self._drop()
                 continue
             try:
                 self.write(item)
                 self.stats.written += 1
             except Exception as exc:
-                self.stats.dropped += 1
+                self._drop()
                 self._fail(exc)
         try:
             self.finish(self.stats.error is None and not self._discard)
