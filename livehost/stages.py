@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from livehost.config import Settings
 from livehost.face.base import FaceRenderer
-from livehost.face.portrait import load_portrait
-from livehost.face.static import StaticPortrait
 from livehost.motion.base import Motion
 from livehost.motion.envelope import EnvelopeMotion
 from livehost.persona import Persona
@@ -23,7 +21,11 @@ class Stages:
 
 
 def build_renderer(persona: Persona, settings: Settings) -> FaceRenderer:
-    return StaticPortrait(load_portrait(persona.portrait_path), settings.video.size)
+    from livehost.face.enroll import enroll
+    from livehost.face.renderer import RigRenderer
+
+    portrait, rig = enroll(persona.portrait_path, cache_dir=persona.folder / ".cache")
+    return RigRenderer(portrait, rig, settings.video.size)
 
 
 def build_motion(persona: Persona, settings: Settings) -> Motion:

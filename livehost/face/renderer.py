@@ -1,0 +1,71 @@
+"""RigRenderer: FaceState → frame, by moving the rig's control points and warping the
+framed portrait once, then painting the mouth's inside where the lips part."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from livehost.media.frames import FaceState
+
+from . import topology as T
+from .framing import Framing, frame_face
+from .mouth import MouthPainter
+from .pose import face_size, rotation
+from .rig import CHANNELS, FRAME, Rig
+from .warp import DenseWarp
+
+
+class RigRenderer:
+    def __init__(self, portrait: np.ndarray, rig: Rig, size: tuple[int, int]) -> None:
+        self.size = size
+        self.rig = rig
+        _, face_h = face_size(rig.mesh)
+        eyes = rig.mesh[[T.LEFT_EYE_CORNERS[0], T.RIGHT_EYE_CORNERS[1]]].mean(0)
+        x_centre = rig.mesh[list(T.FACE_OVAL), 0].mean()
+        self.framing: Framing = frame_face(tuple(rig.image_size), x_centre, eyes[1], face_h, size)
+        self.base = self.framing.crop(portrait)
+        self.base.setflags(write=False)
+        scale = self.framing.scale
+        self.face_h = face_h * scale
+        self._frontal = (rig.points - rig.pivot) @ rig.head_rotation  # r0^T (p - pivot)
+        self._points_out = self.framing.to_output(rig.points[:, :2])
+        step = int(np.clip(round(self.face_h / 100), 2, 6))
+        self.warp = DenseWarp(self._points_out, _roi(self._points_out[rig.kind == FRAME], size, step), step)
+        self._upper, self._lower = list(T.LIPS_INNER_UPPER), list(T.LIPS_INNER_LOWER)
+        rest = self._posed(FaceState())
+        self.mouth = MouthPainter(
+            self.base, rest[list(T.LIPS_OUTER_UPPER + T.LIPS_OUTER_LOWER[::-1])],
+            rest[self._upper + self._lower[::-1]], self.face_h,
+        )
+        self._last: tuple[FaceState, np.ndarray] | None = None
+
+    def _posed(self, state: FaceState) -> np.ndarray:
+        """Every control point's position in the output for ``state``."""
+        rig = self.rig
+        weights = np.array([getattr(state, name) for name in CHANNELS])
+        expression = rig.neutral + np.tensordot(weights, rig.shapes, axes=1)
+        r = rotation(state.pitch, state.yaw, state.roll)
+        head = self._frontal @ r.T + rig.pivot
+        moved = rig.points + rig.pose_weight[:, None] * (head - rig.points) + expression @ r.T
+        return self.framing.to_output(moved[:, :2])
+
+    def render(self, state: FaceState) -> np.ndarray:
+        if self._last is not None and self._last[0] == state:
+            return self._last[1]
+        posed = self._posed(state)
+        frame = self.base.copy()
+        self.warp.apply(self.base, posed - self._points_out, frame)
+        self.mouth.paint(frame, posed[self._upper], posed[self._lower])
+        frame.setflags(write=False)
+        self._last = (state, frame)
+        return frame
+
+
+def _roi(frame_points: np.ndarray, size: tuple[int, int], step: int) -> tuple[int, int, int, int]:
+    """The frame anchors' box, clipped to the picture, in whole coarse-grid cells."""
+    lo = np.maximum(frame_points.min(0), 0)
+    hi = np.minimum(frame_points.max(0), size)
+    x0, y0 = (np.ceil(lo / step) * step).astype(int)
+    x1 = x0 + int((hi[0] - x0) // step) * step
+    y1 = y0 + int((hi[1] - y0) // step) * step
+    return x0, y0, x1, y1
