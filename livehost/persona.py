@@ -73,6 +73,8 @@ class Persona(_Strict):
     portrait: Path
     voice: VoiceSpec = VoiceSpec()
     style: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "friendly"
+    # ISO 3166-1 alpha-2: where a nod may mean "no" (livehost/motion/regions.py).
+    region: Annotated[str, Field(pattern=r"^([A-Za-z]{2})?$")] = ""
     prompt: str = ""
     knowledge: list[Path] = Field(default_factory=list)
     greeting: str = ""
@@ -149,6 +151,7 @@ def load_persona(name_or_path: str | Path) -> Persona:
     except ValidationError as exc:
         raise LivehostError(f"{file}: {_first_error(exc)}") from None
     _check_files(persona, file)
+    _check_style(persona, file)
     return persona
 
 
@@ -173,3 +176,12 @@ def _check_files(persona: Persona, file: Path) -> None:
     for field, path in checks:
         if not path.is_file():
             raise LivehostError(f"{file}: {field}: file {path} does not exist")
+
+
+def _check_style(persona: Persona, file: Path) -> None:
+    from livehost.motion.styles import load_style  # motion imports nothing from here
+
+    try:
+        load_style(persona.style, persona.folder)
+    except LivehostError as exc:
+        raise LivehostError(f"{file}: style: {exc}") from None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from livehost.config import Settings
 from livehost.face.base import FaceRenderer
 from livehost.motion.base import Motion
-from livehost.motion.envelope import EnvelopeMotion
 from livehost.persona import Persona
 from livehost.voice.base import TTSEngine
 from livehost.voice.engines import create_engine
@@ -29,7 +29,12 @@ def build_renderer(persona: Persona, settings: Settings) -> FaceRenderer:
 
 
 def build_motion(persona: Persona, settings: Settings) -> Motion:
-    return EnvelopeMotion()
+    from livehost.motion.expressive import ExpressiveMotion
+    from livehost.motion.styles import load_style
+
+    style = load_style(persona.style, persona.folder, region=persona.region)
+    # Seeded by the persona: the same text renders the same blinks and drift every time.
+    return ExpressiveMotion(style, settings.video.fps, seed=zlib.crc32(persona.id.encode()))
 
 
 def build_stages(persona: Persona, settings: Settings) -> Stages:

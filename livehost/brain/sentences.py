@@ -1,10 +1,12 @@
 """Text to sentences: splitting (English and Chinese punctuation), ``*word*`` emphasis
-markup, and the sentence kind from its closing punctuation."""
+markup, the sentence kind from its closing punctuation, and the analyzer's tags (``tags.py``)
+for whatever the text does not say."""
 
 from __future__ import annotations
 
 import re
 
+from livehost.brain.tags import choose_emphasis, detect_emotion, validate
 from livehost.media.frames import Emphasis, Sentence, SentenceKind
 from livehost.voice.timing import words_of
 
@@ -58,10 +60,21 @@ def parse_emphasis(text: str) -> tuple[str, tuple[Emphasis, ...]]:
     return "".join(plain_parts).replace("*", ""), tuple(marks)
 
 
-def sentences_from_text(text: str, emotion: str = "neutral") -> list[Sentence]:
+def sentences_from_text(text: str, emotion: str | None = None) -> list[Sentence]:
+    """``emotion`` tags every sentence; ``None`` lets the lexicon pick one per sentence.
+    Sentences without ``*word*`` marks get the analyzer's emphasis choice."""
     sentences = []
     for raw in split_sentences(text):
         plain, emphasis = parse_emphasis(raw)
-        if words_of(plain):
-            sentences.append(Sentence(plain, emotion=emotion, kind=kind_of(plain), emphasis=emphasis))
+        if not words_of(plain):
+            continue
+        detected, intensity = detect_emotion(plain)
+        sentence = Sentence(
+            plain,
+            emotion=detected if emotion is None else emotion,
+            kind=kind_of(plain),
+            emphasis=emphasis or choose_emphasis(plain),
+            intensity=intensity,
+        )
+        sentences.append(validate(sentence))
     return sentences

@@ -25,7 +25,9 @@ def register(subparsers) -> None:
     p.add_argument("--trace", type=Path, help="also write the per-tick trace (JSON lines)")
     p.add_argument("--fps", type=float, help="frames per second (default 25)")
     p.add_argument("--size", help="WxH or square, 720p, portrait (default 512x512)")
-    p.add_argument("--emotion", default="neutral", help="emotion tag for every sentence")
+    p.add_argument("--emotion", help="emotion tag for every sentence (default: from the words)")
+    p.add_argument("--style", help="motion style (lively, calm, business, friendly, serious, "
+                   "or a user-defined one; default: the persona's)")
     p.add_argument("--config", type=Path, help="settings YAML")
     p.set_defaults(func=run)
 
@@ -83,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() not in (".mp4", ".m4v", ".mov"):
         raise LivehostError(f"output {args.out}: use an .mp4 file name")
     persona = load_persona(args.persona)
+    if args.style:
+        from livehost.motion.styles import load_style
+
+        load_style(args.style, persona.folder)  # an unknown style fails here, by name
+        persona = persona.model_copy(update={"style": args.style})
     warn_if_foreign_script(text, persona.language)
     sentences = sentences_from_text(text, emotion=args.emotion)
     if not sentences:
