@@ -3,4 +3,5 @@ progress goes to stderr. Each part is a module here with ``add_arguments`` and `
 
 PARTS = {
     "say": "livehost.bench.say",
+    "face": "livehost.bench.face",
 }

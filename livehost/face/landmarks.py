@@ -88,15 +88,18 @@ class FaceMesher:
         return _interpreter("mediapipe-iris")
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
-        """All faces, largest first. The short-range model finds close-up faces; the
-        full-range one is asked only when it finds none (small faces in a wide shot)."""
-        for spec, interp, anchors in self._detectors:
-            faces = self._detect_with(spec, interp, anchors, image)
-            if faces:
-                return sorted(faces, key=lambda f: -f.area)
-        return []
+        """All faces, largest first. Both detectors run (short range for close-ups, full
+        range for small faces) and their boxes are merged."""
+        found = [self._detect_with(spec, interp, anchors, image) for spec, interp, anchors in self._detectors]
+        boxes, eyes, scores = (np.concatenate(part) for part in zip(*found))
+        faces = []
+        for idx in _weighted_nms(boxes, scores):
+            w = scores[idx]
+            faces.append(FaceBox(np.average(boxes[idx], 0, w), np.average(eyes[idx], 0, w), float(w.max())))
+        return sorted(faces, key=lambda f: -f.area)
 
-    def _detect_with(self, spec: _Detector, interp, anchors: np.ndarray, image: np.ndarray) -> list[FaceBox]:
+    def _detect_with(self, spec: _Detector, interp, anchors: np.ndarray, image: np.ndarray):
+        """Candidate boxes (M, 4), eye pairs (M, 2, 2) and scores (M,) in image pixels."""
         h, w = image.shape[:2]
         side = max(h, w)
         # Letterbox into a square so the model sees undistorted faces.
@@ -109,16 +112,11 @@ class FaceMesher:
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits[0, :, 0], -80, 80)))
         keep = scores > self.MIN_SCORE
         raw, scores, anchors = raw[keep], scores[keep], anchors[keep]
+        shift = np.array([ox, oy])
         centre = raw[:, 0] + anchors
-        points = raw[:, 2:] + anchors[:, None]
-        boxes = np.concatenate([centre - raw[:, 1] / 2, centre + raw[:, 1] / 2], axis=1)
-        to_image = lambda v: v * side - np.array([ox, oy] * (v.shape[-1] // 2))  # noqa: E731
-        faces = []
-        for idx in _weighted_nms(boxes, scores):
-            box = np.average(boxes[idx], axis=0, weights=scores[idx])
-            eyes = np.average(points[idx][:, :2], axis=0, weights=scores[idx])
-            faces.append(FaceBox(to_image(box), to_image(eyes), float(scores[idx[0]])))
-        return faces
+        boxes = np.concatenate([centre - raw[:, 1] / 2, centre + raw[:, 1] / 2], axis=1) * side - np.tile(shift, 2)
+        eyes = (raw[:, 2:4] + anchors[:, None]) * side - shift
+        return boxes, eyes, scores
 
     def mesh(self, image: np.ndarray, face: FaceBox) -> tuple[np.ndarray, float]:
         """468 points (x, y, z) in image pixels and the model's face confidence. The crop is
@@ -137,17 +135,24 @@ class FaceMesher:
 
     def irises(self, image: np.ndarray, mesh: np.ndarray) -> np.ndarray:
         """(2, 5, 2): per eye (image-left, image-right) the iris centre and four rim points."""
-        out = []
+        return self.eyes(image, mesh)[1]
+
+    def eyes(self, image: np.ndarray, mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per eye (image-left, image-right): the iris model's 71 eye-region points (the first
+        nine trace the lower lid corner to corner, the next seven the upper lid) and the 5
+        iris points; its lids are more faithful than the face mesh's on closed eyes."""
+        contours, irises = [], []
         # The model knows one eye; the other one is mirrored into it.
         for corners, flip in ((LEFT_EYE_CORNERS, False), (RIGHT_EYE_CORNERS, True)):
             a, b = mesh[corners[0], :2], mesh[corners[1], :2]
             angle = np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0]))
             size = 2.3 * float(np.linalg.norm(b - a))
             crop, inverse = _rotated_crop(image, (a + b) / 2, size, angle, 64, flip)
-            _, iris = _run(self._iris, crop / 255.0)
-            xy = iris.reshape(5, 3)[:, :2].astype(np.float64)
-            out.append(xy @ inverse[:, :2].T + inverse[:, 2])
-        return np.stack(out)
+            contour, iris = _run(self._iris, crop / 255.0)
+            for raw, out in ((contour, contours), (iris, irises)):
+                xy = raw.reshape(-1, 3)[:, :2].astype(np.float64)
+                out.append(xy @ inverse[:, :2].T + inverse[:, 2])
+        return np.stack(contours), np.stack(irises)
 
 
 def _rotated_crop(image, centre, size: float, angle: float, out: int, flip: bool = False):

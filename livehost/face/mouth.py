@@ -20,12 +20,22 @@ class MouthPainter:
         self.cavity = lip * [0.32, 0.13, 0.13]  # a deep, red-tinted shadow
         self.teeth = np.clip((0.85 * np.array([242.0, 236.0, 222.0]) + 0.15 * lip) * (0.3 + 0.7 * light), 0, 255)
         self.tongue = lip * [0.8, 0.45, 0.45]
+        self.lip, self.seam = lip, lip * 0.7
         self.face_h = face_h
+
+    def _seam(self, frame: np.ndarray, line: np.ndarray) -> None:
+        """Where the lips meet: a soft lip-coloured line, hiding whatever the photo had
+        between them (teeth of a smiling portrait squeezed to a bright thread)."""
+        points = [np.round(line * _SUB).astype(np.int32)]
+        for colour, width in ((self.lip, 0.016), (self.seam, 0.004)):
+            cv2.polylines(frame, points, False, tuple(float(c) for c in colour),
+                          max(1, round(width * self.face_h)), cv2.LINE_AA, 4)
 
     def paint(self, frame: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> None:
         """``upper``/``lower``: inner lip contours, corner to corner, in output pixels."""
         gap = float(np.max(lower[:, 1] - upper[:, 1]))
         if gap < 0.75:
+            self._seam(frame, (upper + lower) / 2)
             return
         polygon = np.concatenate([upper, lower[::-1][1:-1]])
         x0, y0 = np.floor(polygon.min(0)).astype(int) - 2

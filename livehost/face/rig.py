@@ -20,7 +20,7 @@ from .pose import angles, face_size, head_rotation, rotation
 
 CHANNELS = ("jaw", "mouth_w", "mouth_round", "lip_press", "smile", "blink_l", "blink_r",
             "brow", "gaze_x", "gaze_y", "breath")
-RIG_VERSION = 3
+RIG_VERSION = 4
 FACE, HAIR, NECK, SHOULDER, FRAME = range(5)  # control point kinds
 MAX_NEUTRAL_TURN = 20.0  # degrees of portrait head turn undone at FaceState zero
 
@@ -98,8 +98,8 @@ def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, ir
     r0 = rotation(0.0, clamp(yaw), clamp(roll))
     oval = mesh[list(T.FACE_OVAL)]
     centre = oval.mean(0)
-    # The head turns about the top of the neck, half a face width behind the face.
-    pivot = centre + r0 @ np.array([0.0, 0.5 * fh, 0.55 * fw])
+    # The head turns about the top of the neck, behind the face.
+    pivot = centre + r0 @ np.array([0.0, 0.5 * fh, 0.4 * fw])
 
     # Face and iris points, then anchors built in the frontal frame and mapped back.
     eye_z = mesh[[T.LEFT_EYE_CORNERS[0], T.RIGHT_EYE_CORNERS[1]], 2].mean()
@@ -112,12 +112,13 @@ def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, ir
     upper = rel[:, 1] < 0.15 * fh
     # Hair: the upper oval pushed outward, more at the crown than at the temples.
     k = 1.3 + 0.3 * np.clip(-rel[upper, 1] / (0.5 * fh), 0, 1)
-    hair = oc + rel[upper] * np.array([1.0, 1.0, 0.0])[None] * k[:, None]
-    hair[:, 2] = 0.0
+    # Each hair anchor keeps the depth of the oval point it grew from, so the head turns as
+    # one piece and the stretch lands on the background around it, not on the cheeks.
+    hair = oc + rel[upper] * k[:, None]
+    hair[:, 2] = q_oval[upper, 2]
     # Neck: the lower oval dropped by a third of the face and drawn in.
     neck = q_oval[~upper] + np.array([0.0, 0.35 * fh, 0.0])
     neck[:, 0] = oc[0] + 0.8 * (neck[:, 0] - oc[0])
-    neck[:, 2] = 0.0
     to_image = lambda q: q @ r0.T + pivot  # noqa: E731
     # Shoulders and the fixed frame are laid out upright in the image.
     chin = mesh[T.CHIN]
@@ -127,7 +128,11 @@ def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, ir
     x0, x1 = centre[0] - 1.7 * fw, centre[0] + 1.7 * fw
     y0 = min(hair_img[:, 1].min(), mesh[:, 1].min()) - 0.35 * fh
     y1 = sy + 0.3 * fh
-    frame = _rectangle(x0, y0, x1, y1, step=0.35 * fw, z=pivot[2])
+    # Two fixed rectangles: the band between them holds still, so the warped region meets
+    # the untouched picture seamlessly whatever grid the renderer samples it on.
+    inset = 0.08 * fw
+    frame = np.concatenate([_rectangle(x0, y0, x1, y1, step=0.35 * fw, z=pivot[2]),
+                            _rectangle(x0 + inset, y0 + inset, x1 - inset, y1 - inset, step=0.35 * fw, z=pivot[2])])
 
     groups = [face, hair_img, neck_img, shoulders, frame]
     points = np.concatenate(groups)
@@ -145,7 +150,16 @@ def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, ir
     shapes[-1, :, 1] = -BREATH_TRAVEL * fh * breath_weight
     gap = float(np.mean(geo.y(T.LIPS_INNER_LOWER[1:-1]) - geo.y(T.LIPS_INNER_UPPER[1:-1])))
     jaw_travel = JAW_TRAVEL * fh
-    neutral = -max(gap, 0.0) / jaw_travel * shapes[CHANNELS.index("jaw")]
+    # A portrait with parted lips is closed at FaceState zero: the jaw comes up half the gap
+    # and the upper lip down the other half, which keeps the face's length (and likeness).
+    neutral = -0.5 * max(gap, 0.0) / jaw_travel * shapes[CHANNELS.index("jaw")]
+    upper, _ = _lip_sets()
+    neutral[upper, 1] += 0.5 * max(gap, 0.0)
+    # Then each pair of inner-lip points meets exactly, so the lips seal along their length.
+    top, bottom = list(T.LIPS_INNER_UPPER[1:-1]), list(T.LIPS_INNER_LOWER[1:-1])
+    residual = (geo.q[bottom, 1] + neutral[bottom, 1]) - (geo.q[top, 1] + neutral[top, 1])
+    neutral[bottom, 1] -= residual / 2
+    neutral[top, 1] += residual / 2
     box = np.concatenate([mesh[:, :2].min(0), mesh[:, :2].max(0)])
     return Rig(image_hash, np.asarray(image_size), mesh, irises, points, kind, pose_weight, shapes,
                neutral, pivot, r0, box, gap / fh)
