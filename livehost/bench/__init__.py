@@ -4,4 +4,6 @@ progress goes to stderr. Each part is a module here with ``add_arguments`` and `
 PARTS = {
     "say": "livehost.bench.say",
     "face": "livehost.bench.face",
+    "motion": "livehost.bench.motion",
+    "voice": "livehost.bench.voice",
 }

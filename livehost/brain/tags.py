@@ -65,7 +65,7 @@ _STOPWORDS = {
     "then", "than", "into", "out", "up", "down", "over", "some", "any", "one", "get", "got",
 }
 _NUMBER_WORDS = {
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "twenty", "thirty", "fifty", "hundred", "thousand", "million", "half",
     "first", "last", "every", "only", "never", "always", "all", "none", "free",
 }

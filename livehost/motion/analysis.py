@@ -12,7 +12,7 @@ HOP = 0.010
 _LEVEL_WIN = 0.020  # loudness window: one tick at 50 fps, tight enough for lip-sync
 _PITCH_WIN = 0.040  # three periods of a 75 Hz voice
 _F0_RANGE = (70.0, 400.0)
-_DYNAMIC_DB = 30.0  # loudness 0 is this far below the sentence's loud parts
+_DYNAMIC_DB = 20.0  # loudness 0 is this far below the sentence's loud parts
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,12 +107,16 @@ def plan(active: ActiveSpeech, style: Style, liveliness: float) -> list[Gesture]
     if style.allows("nod"):
         gestures += _nods(active, cfg.nod_deg * gain, cfg.nod_spacing_s)
     if sentence.kind is SentenceKind.QUESTION and style.allows("question"):
+        # Up by 85 % of the sentence, held through its end and a moment after: the listener's turn.
         span = active.voice_end - active.t0
-        rise = min(1.2, max(0.3, 0.45 * span))
-        gestures.append(Gesture("question", active.voice_end, rise, 0.9, hold=0.35,
-                                pitch=cfg.question_raise_deg * gain, brow=cfg.question_brow * gain))
+        rise = min(1.2, max(0.3, 0.5 * span))
+        gestures.append(Gesture("question", active.voice_end - 0.15 * span, rise, 0.9, hold=0.15 * span + 0.35,
+                                pitch=cfg.question_raise_deg * gain,
+                                brow=cfg.question_brow * (0.6 + 0.8 * sentence.intensity)))
     if sentence.kind is SentenceKind.EXCLAMATION and style.allows("exclaim"):
-        gestures += _exclaim(active, cfg.exclaim_nod_deg * gain, cfg.exclaim_brow * gain)
+        # Brows follow intensity only: liveliness is head motion, not a frozen stare.
+        brow = cfg.exclaim_brow * (0.6 + 0.8 * sentence.intensity) / 1.4
+        gestures += _exclaim(active, cfg.exclaim_nod_deg * gain, brow)
     if style.allows("affirm") and affirms(sentence.text) and active.speech.words:
         gestures.append(_affirm(active, style.affirm_gesture, cfg.affirm_deg * gain))
     return [_within_speed(g, max_speed) for g in gestures]
@@ -140,8 +144,8 @@ def _exclaim(active: ActiveSpeech, nod: float, brow: float) -> list[Gesture]:
     up_at = marks[-1] if marks else (last_word if last_word is not None else active.voice_end)
     span = active.voice_end - active.t0
     return [
-        Gesture("exclaim-brow", active.t0 + min(0.25, span / 3), 0.2, 0.5, brow=brow,
-                hold=max(0.0, span - 0.4)),
+        Gesture("exclaim-brow", active.t0 + min(0.25, span / 3), 0.2, 0.6, brow=brow,
+                hold=min(0.6, max(0.0, span - 0.5))),
         # Just after the stressed vowel: the emphasis nod (if any) has its dip there.
         Gesture("exclaim-nod", up_at + 0.12, 0.1, 0.25, pitch=nod),
     ]

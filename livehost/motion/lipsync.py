@@ -1,5 +1,5 @@
-"""The mouth for one tick: the blended viseme at the middle of the tick, opened in proportion
-to the loudness of the tick's audio; shut within two ticks when the audio stops."""
+"""The mouth for one tick: the blended viseme over the tick, opened in proportion to the
+loudness of the tick's audio; shut within two ticks when the audio stops."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ class LipSync:
     def step(self, active: ActiveSpeech | None, t: float, dt: float, speaking: bool) -> Mouth:
         if speaking and active is not None:
             start, end = t - active.t0, t + dt - active.t0
-            jaw, width, rnd, press = active.track.at((start + end) / 2)
+            # The frame stands for its whole tick, like a camera's exposure: average three
+            # instants, so a phoneme shorter than a frame still shows in proportion.
+            samples = [active.track.at(start + f * dt) for f in (1 / 6, 1 / 2, 5 / 6)]
+            jaw, width, rnd, press = (sum(v) / 3.0 for v in zip(*samples))
             level = _mean_level(active, start, end)
             cfg = self.config
             gain = cfg.loudness_floor + (1.0 - cfg.loudness_floor) * level

@@ -67,7 +67,7 @@ FilterConfig = Annotated[
 class GestureConfig(_Strict):
     nod_deg: Annotated[float, Field(ge=0, le=8)] = 3.0  # depth of an emphasis nod at strength 1
     nod_spacing_s: Annotated[float, Field(ge=0.3, le=5)] = 0.5  # closer emphases share a nod
-    question_raise_deg: Annotated[float, Field(ge=0, le=8)] = 3.0
+    question_raise_deg: Annotated[float, Field(ge=0, le=8)] = 4.0
     question_brow: Unit = 0.5
     exclaim_brow: Unit = 0.6
     exclaim_nod_deg: Annotated[float, Field(ge=0, le=6)] = 2.5
@@ -105,7 +105,7 @@ class IdleConfig(_Strict):
 class LipSyncConfig(_Strict):
     jaw_gain: Annotated[float, Field(ge=0, le=1.5)] = 1.0
     width_gain: Annotated[float, Field(ge=0, le=1.5)] = 1.0
-    loudness_floor: Unit = 0.35  # share of a viseme's opening kept at low loudness
+    loudness_floor: Unit = 0.1  # share of a viseme's opening kept at low loudness
 
 
 class LimitConfig(_Strict):
