@@ -5,5 +5,4 @@ PARTS = {
     "say": "livehost.bench.say",
     "face": "livehost.bench.face",
     "motion": "livehost.bench.motion",
-    "voice": "livehost.bench.voice",
 }
