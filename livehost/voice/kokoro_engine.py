@@ -51,6 +51,7 @@ class KokoroEngine:
         lang: str = "en-us",
         first_piece: int = 12,
         piece: int = 160,
+        whole: bool = False,
     ) -> None:
         self.model = model
         self.style = np.asarray(style, np.float32)
@@ -58,13 +59,14 @@ class KokoroEngine:
         self._pitch = PitchShift(pitch)
         self._speed = self._pitch.synthesis_speed(rate)
         self._first, self._piece = first_piece, piece
+        self._whole = whole  # one inference per text: best prosody, no streaming
 
     def synthesize(self, text: str) -> Iterator[SynthChunk]:
         phonemes = self.model.known(self.model.phonemize(text, self.lang))
         if not any(ch.isalpha() for ch in phonemes):
             return
         row = self.style[min(len(phonemes), MAX_TOKENS) - 1]
-        pieces = split_pieces(phonemes, self._first, self._piece)
+        pieces = [phonemes] if self._whole else split_pieces(phonemes, self._first, self._piece)
         for i, piece in enumerate(pieces):
             yield self._piece_chunk(piece, row, last=i == len(pieces) - 1)
 

@@ -6,7 +6,6 @@ problems that only lower the quality are warnings (clipped, too long: the rest i
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from livehost.errors import LivehostError
-from livehost.media.audio import dbfs, resample, to_int16
+from livehost.media.audio import dbfs, resample
+
+from .wav_stream import encode_wav
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,7 @@ class ReferenceClip:
 
     def wav_bytes(self) -> bytes:
         """The trimmed clip as a 16-bit mono WAV, for servers that take a file."""
-        import wave
-
-        buffer = io.BytesIO()
-        with wave.open(buffer, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(SAMPLE_RATE)
-            out.writeframes(to_int16(self.pcm).tobytes())
-        return buffer.getvalue()
+        return encode_wav(self.pcm, SAMPLE_RATE)
 
 
 def decode(path: Path) -> tuple[np.ndarray, int]:
@@ -81,7 +74,7 @@ def speech_spans(pcm: np.ndarray) -> list[tuple[int, int]]:
     """Where Silero VAD hears speech (samples at 16 kHz); music and noise give none."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    return [(s["start"], s["end"]) for s in get_speech_timestamps(pcm, VadOptions(min_silence_duration_ms=300))]
+    return [(s["start"], s["end"]) for s in get_speech_timestamps(pcm, VadOptions(min_silence_duration_ms=300, speech_pad_ms=30))]
 
 
 def load_reference(path: Path) -> ReferenceClip:

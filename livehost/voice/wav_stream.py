@@ -1,12 +1,26 @@
-"""Incremental decoding of 16-bit PCM bodies (raw or WAV) as their bytes arrive."""
+"""16-bit WAV in and out: incremental decoding of PCM bodies (raw or WAV) as their bytes
+arrive, and encoding for files and uploads."""
 
 from __future__ import annotations
 
+import io
 import struct
+import wave
 
 import numpy as np
 
 from livehost.errors import LivehostError
+from livehost.media.audio import to_int16
+
+
+def encode_wav(pcm: np.ndarray, sample_rate: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(to_int16(pcm).tobytes())
+    return buffer.getvalue()
 
 
 class PCMStream:

@@ -1,0 +1,96 @@
+"""``livehost voice``: clone a persona's voice, list voices, speak a line into a WAV file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from livehost.errors import LivehostError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("voice", help="clone a persona's voice, list voices, speak into a WAV")
+    sub = p.add_subparsers(dest="voice_command", required=True, metavar="ACTION")
+
+    clone = sub.add_parser("clone", help="clone the voice of a reference clip into the persona")
+    clone.add_argument("--persona", required=True, help="persona id or folder")
+    clone.add_argument("--reference", type=Path, help="clip of the voice (wav/flac/mp3/ogg, 3-30 s of speech); "
+                       "default: the persona's voice.reference")
+    clone.add_argument("--budget-s", type=float, default=240.0, help="search time in seconds, over all runs (default 240)")
+    clone.add_argument("--fresh", action="store_true", help="start the search over instead of resuming it")
+    clone.add_argument("--transcript", help="what the clip says (remote servers that need it); default: Whisper's")
+    clone.set_defaults(func=run_clone)
+
+    listing = sub.add_parser("list", help="engines and their stock voices")
+    listing.set_defaults(func=run_list)
+
+    say = sub.add_parser("say", help="speak a text with the persona's voice into a WAV file")
+    say.add_argument("--persona", default="demo")
+    say.add_argument("--text", required=True)
+    say.add_argument("--out", type=Path, required=True, help="output .wav")
+    say.set_defaults(func=run_say)
+
+
+def run_clone(args: argparse.Namespace) -> int:
+    from livehost.bench.common import progress
+    from livehost.persona import load_persona
+    from livehost.voice.persona_clone import clone_offline, clone_remote
+
+    persona = load_persona(args.persona)
+    reference = args.reference or persona.reference_path
+    if reference is None:
+        raise LivehostError("no reference clip: pass --reference or set voice.reference in persona.yaml")
+    if persona.voice.engine == "remote":
+        report = clone_remote(persona, reference, args.transcript)
+    else:
+        if args.budget_s < 30:
+            raise LivehostError("--budget-s: give the search at least 30 seconds")
+        bar = progress(None, "cloning", total=int(args.budget_s))
+
+        def tick(state) -> None:
+            bar.n = min(int(state.elapsed_s), bar.total)
+            bar.set_postfix(similarity=f"{state.best_similarity:.3f}", tried=state.evaluations, refresh=True)
+
+        try:
+            report = clone_offline(persona, reference, args.budget_s, args.fresh, tick)
+        finally:
+            bar.close()
+    print(json.dumps(report, indent=2))
+    print(f"persona {persona.id}: now speaks with the cloned voice ({persona.folder / 'persona.yaml'})", file=sys.stderr)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from livehost.voice.engines import PIPER_VOICES
+
+    print("piper:  " + ", ".join(PIPER_VOICES) + ", or a path to a piper .onnx voice")
+    try:
+        from livehost.voice.kokoro_model import load_stock_voices
+
+        stock = ", ".join(sorted(load_stock_voices()))
+    except LivehostError as exc:
+        stock = f"(unavailable: {exc})"
+    print(f"kokoro: {stock}; blends like a:0.7+b:0.3; or a .npy style table (voice clone writes one)")
+    print("remote: any voice name the server knows (voice.remote.url)")
+    return 0
+
+
+def run_say(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from livehost.media.audio import resample
+    from livehost.persona import load_persona
+    from livehost.voice.engines import create_engine
+    from livehost.voice.wav_stream import encode_wav
+
+    persona = load_persona(args.persona)
+    engine = create_engine(persona.voice, persona)
+    rate = 24000
+    parts = [resample(c.pcm, c.sample_rate, rate) for c in engine.synthesize(args.text)]
+    if not parts:
+        raise LivehostError("the text has nothing to say")
+    args.out.write_bytes(encode_wav(np.concatenate(parts), rate))
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0

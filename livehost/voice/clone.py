@@ -1,0 +1,297 @@
+"""Offline voice cloning: search Kokoro's style space for the voice closest to a reference.
+
+No cloning TTS weights can be installed offline, but Kokoro's voice is a 256-d style vector
+and voices blend. So: score every stock voice by speaker similarity (resemblyzer cosine of the
+synthesized probe sentences to the reference), search blend weights (extrapolation allowed)
+with a small evolution strategy, then refine the vector itself with a (1+1) random walk whose
+steps follow the spread of the stock voices. Every new best must stay intelligible (Whisper
+transcribes it) and near the reference's pitch; the speaking rate is matched with Kokoro's
+speed, and its pitch with a pitch shift (searched along with the vector). The state is saved
+after every improvement, so an interrupted search resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .intelligibility import Transcriber, word_error_rate
+from .kokoro_engine import KokoroEngine
+from .kokoro_model import SAMPLE_RATE, KokoroModel
+from .prosody import Pitch, phoneme_rate, pitch
+from .reference import ReferenceClip, speech_spans
+from .speaker import SpeakerEncoder, similarity
+
+log = logging.getLogger(__name__)
+
+# One inference of about five seconds: long enough for a stable speaker embedding, short
+# enough for a few hundred candidates within minutes.
+PROBE = "The quick brown fox jumps over the lazy dog. Thanks for joining the stream tonight!"
+_STAGES = ("stock", "blend", "walk")
+_BLEND_SHARE = 0.25  # of the budget left after the stock voices
+_MAX_SHIFT_ST = 8.0
+_MAX_WER = 0.1
+_PITCH_SLACK_ST = 1.5  # semitones of pitch difference that cost nothing
+
+
+@dataclass
+class SearchState:
+    """Everything needed to resume; saved as JSON plus the best table as .npy."""
+
+    reference_sha1: str
+    stage: int = 0
+    evaluations: int = 0
+    rejected: int = 0
+    elapsed_s: float = 0.0
+    speed: float = 1.0
+    pitch: float = 0.0  # semitones
+    best_score: float = -1.0
+    best_similarity: float = -1.0
+    weights: list[float] = field(default_factory=list)
+    sigma: float = 0.3
+    stock: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CloneResult:
+    table: np.ndarray
+    speed: float
+    pitch: float
+    similarity_stock: dict[str, float]
+    similarity_before: float  # the best stock voice
+    similarity_after: float
+    wer: float
+    seconds: float
+    evaluations: int
+    rejected: int
+    reference_pitch: Pitch | None
+    clone_pitch: Pitch | None
+
+    def report(self) -> dict:
+        return {
+            "similarity_before": round(self.similarity_before, 4),
+            "similarity_after": round(self.similarity_after, 4),
+            "best_stock_voice": max(self.similarity_stock, key=self.similarity_stock.get),
+            "similarity_stock": {k: round(v, 4) for k, v in self.similarity_stock.items()},
+            "wer": round(self.wer, 4),
+            "speed": round(self.speed, 3),
+            "pitch_semitones": round(self.pitch, 2),
+            "seconds": round(self.seconds, 1),
+            "evaluations": self.evaluations,
+            "rejected_unintelligible_or_off_pitch": self.rejected,
+            "reference_pitch": None if self.reference_pitch is None else asdict(self.reference_pitch),
+            "clone_pitch": None if self.clone_pitch is None else asdict(self.clone_pitch),
+        }
+
+
+def sha1(pcm: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(pcm, np.float32).tobytes()).hexdigest()
+
+
+class VoiceSearch:
+    def __init__(
+        self,
+        reference: ReferenceClip,
+        stock: dict[str, np.ndarray],
+        model: KokoroModel,
+        encoder: SpeakerEncoder,
+        transcriber: Transcriber,
+        state_dir: Path | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.reference, self.model, self.encoder, self.transcriber = reference, model, encoder, transcriber
+        self.names = sorted(stock)
+        self.stock = np.stack([stock[n] for n in self.names])  # (voices, 510, 1, 256)
+        # Walk steps follow how much the stock voices differ in each dimension.
+        self.spread = self.stock.std(axis=0).mean(axis=(0, 1))
+        self.target = encoder.embed(reference.pcm, reference.sample_rate)
+        self.target_pitch = pitch(reference.pcm, reference.sample_rate)
+        self.state_dir = state_dir
+        self.rng = np.random.default_rng(seed)
+        self.state = self._load_state() or SearchState(sha1(reference.pcm))
+        self.best_table = self._load_best()
+
+    # -- scoring ---------------------------------------------------------------------------
+    def render(self, table: np.ndarray, speed: float | None = None, shift: float | None = None) -> np.ndarray:
+        engine = KokoroEngine(self.model, table, rate=speed or self.state.speed,
+                              pitch=self.state.pitch if shift is None else shift, whole=True)
+        return np.concatenate([c.pcm for c in engine.synthesize(PROBE)])
+
+    def score(self, table: np.ndarray, shift: float | None = None) -> tuple[float, float, np.ndarray]:
+        """(score to maximize, speaker similarity, the probe audio)."""
+        audio = self.render(table, shift=shift)
+        sim = similarity(self.encoder.embed(audio, SAMPLE_RATE), self.target)
+        self.state.evaluations += 1
+        return sim - self._pitch_cost(audio), sim, audio
+
+    def _pitch_cost(self, audio: np.ndarray) -> float:
+        if self.target_pitch is None:
+            return 0.0
+        found = pitch(audio, SAMPLE_RATE)
+        return 0.05 if found is None else 0.01 * max(0.0, self.target_pitch.distance(found) - _PITCH_SLACK_ST)
+
+    def _matching_shift(self, audio: np.ndarray) -> float:
+        """The pitch shift (semitones, to half a semitone) that meets the reference's median."""
+        found = pitch(audio, SAMPLE_RATE)
+        if found is None or self.target_pitch is None:
+            return 0.0
+        shift = round(2 * (self.target_pitch.median_st - found.median_st)) / 2
+        return float(np.clip(shift, -_MAX_SHIFT_ST, _MAX_SHIFT_ST))
+
+    def intelligible(self, audio: np.ndarray) -> float:
+        return word_error_rate(PROBE, self.transcriber.transcribe(audio, SAMPLE_RATE))
+
+    def _offer(self, table: np.ndarray, weights: list[float] | None = None, shift: float | None = None) -> bool:
+        """Score a candidate and keep it if it is better and still intelligible."""
+        shift = self.state.pitch if shift is None else shift
+        score, sim, audio = self.score(table, shift)
+        if score <= self.state.best_score:
+            return False
+        if self.best_table is not None and self.intelligible(audio) > _MAX_WER:
+            self.state.rejected += 1
+            return False
+        self.best_table, self.state.best_score, self.state.best_similarity = table, score, sim
+        self.state.pitch = shift
+        if weights is not None:
+            self.state.weights = list(map(float, weights))
+        return True
+
+    # -- stages ----------------------------------------------------------------------------
+    def run(self, budget_s: float, tick: Callable[[SearchState], None] = lambda s: None) -> CloneResult:
+        started = time.monotonic() - self.state.elapsed_s
+        deadline = started + budget_s
+
+        def out_of_time() -> bool:
+            self.state.elapsed_s = time.monotonic() - started
+            tick(self.state)
+            return time.monotonic() >= deadline
+
+        if self.state.stage == 0:
+            self._stock_stage(tick)
+            self._match_rate()
+            self._next_stage()
+        if self.state.stage == 1:
+            blend_until = time.monotonic() + _BLEND_SHARE * max(0.0, deadline - time.monotonic())
+            self._blend_stage(lambda: out_of_time() or time.monotonic() >= blend_until)
+            self._next_stage()
+        if self.state.stage == 2:
+            self._walk_stage(out_of_time)
+        out_of_time()
+        self._save()
+        return self._result()
+
+    def _stock_stage(self, tick) -> None:
+        """Each stock voice as it is (the figure to beat), then shifted to the reference's pitch."""
+        self.best_table, self.state.best_score = None, -1.0  # the first offer always wins
+        for i, name in enumerate(self.names):
+            _, self.state.stock[name], audio = self.score(self.stock[i], shift=0.0)
+            self._offer(self.stock[i], np.eye(len(self.names))[i], shift=self._matching_shift(audio))
+            tick(self.state)
+
+    def _match_rate(self) -> None:
+        """Kokoro speed so the clone speaks as many phonemes per second as the reference."""
+        said = self.transcriber.transcribe(self.reference.pcm, self.reference.sample_rate)
+        phonemes = sum(ch.isalpha() for ch in self.model.known(self.model.phonemize(said)))
+        ref_rate = phoneme_rate(phonemes, _speech_seconds(self.reference.pcm, self.reference.sample_rate))
+        audio = self.render(self.best_table, speed=1.0)
+        probe_phonemes = sum(ch.isalpha() for ch in self.model.known(self.model.phonemize(PROBE)))
+        clone_rate = phoneme_rate(probe_phonemes, _speech_seconds(audio, SAMPLE_RATE))
+        if phonemes >= 10:
+            self.state.speed = float(np.clip(ref_rate / clone_rate, 0.75, 1.4))
+        log.info("rate: reference %.1f, clone %.1f phonemes/s → speed %.2f", ref_rate, clone_rate, self.state.speed)
+        # The best score was taken at speed 1: take it again at the matched speed.
+        self.state.best_score, self.state.best_similarity, _ = self.score(self.best_table)
+
+    def _blend_stage(self, done: Callable[[], bool]) -> None:
+        """(μ/μ, λ) evolution strategy on affine blend weights (they sum to 1, may be < 0)."""
+        mean = np.asarray(self.state.weights, float)
+        sigma, population = 0.3, 6
+        while not done():
+            for _ in range(population):
+                w = mean + sigma * self.rng.standard_normal(len(mean))
+                w += (1.0 - w.sum()) / len(w)
+                table = np.tensordot(w, self.stock, axes=1).astype(np.float32)
+                self._offer(table, w)
+                if done():
+                    return
+            # Recombine around the best weights found so far, narrowing the search.
+            mean = 0.5 * mean + 0.5 * np.asarray(self.state.weights)
+            sigma = max(0.05, sigma * 0.85)
+            self._save()
+
+    def _walk_stage(self, done: Callable[[], bool]) -> None:
+        sigma = self.state.sigma
+        while not done():
+            step = (sigma * self.spread * self.rng.standard_normal(self.spread.shape)).astype(np.float32)
+            shift = self.state.pitch + 0.7 * sigma * self.rng.standard_normal()
+            if self._offer(self.best_table + step, shift=float(np.clip(shift, -_MAX_SHIFT_ST, _MAX_SHIFT_ST))):
+                sigma = min(1.0, sigma * 1.5)
+                self._save()
+            else:
+                sigma = max(0.03, sigma * 0.93)
+            self.state.sigma = sigma
+
+    def _next_stage(self) -> None:
+        self.state.stage += 1
+        self._save()
+
+    def _result(self) -> CloneResult:
+        audio = self.render(self.best_table)
+        stock = self.state.stock
+        return CloneResult(
+            table=self.best_table, speed=self.state.speed, pitch=self.state.pitch, similarity_stock=dict(stock),
+            similarity_before=max(stock.values()), similarity_after=self.state.best_similarity,
+            wer=self.intelligible(audio), seconds=self.state.elapsed_s,
+            evaluations=self.state.evaluations, rejected=self.state.rejected,
+            reference_pitch=self.target_pitch, clone_pitch=pitch(audio, SAMPLE_RATE),
+        )
+
+    # -- resume ----------------------------------------------------------------------------
+    def _paths(self) -> tuple[Path, Path] | None:
+        if self.state_dir is None:
+            return None
+        return self.state_dir / "clone-state.json", self.state_dir / "clone-best.npy"
+
+    def _save(self) -> None:
+        paths = self._paths()
+        if paths is None or self.best_table is None:
+            return
+        paths[0].parent.mkdir(parents=True, exist_ok=True)
+        np.save(paths[1], self.best_table)
+        tmp = paths[0].with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self.state)))
+        tmp.replace(paths[0])
+
+    def _load_state(self) -> SearchState | None:
+        paths = self._paths()
+        if paths is None or not paths[0].is_file() or not paths[1].is_file():
+            return None
+        try:
+            state = SearchState(**json.loads(paths[0].read_text()))
+        except (ValueError, TypeError):
+            return None
+        if state.reference_sha1 != sha1(self.reference.pcm):
+            return None  # another clip: start over
+        log.info("resuming the voice search: stage %s, %d evaluations", _STAGES[min(state.stage, 2)], state.evaluations)
+        return state
+
+    def _load_best(self) -> np.ndarray | None:
+        paths = self._paths()
+        if self.state.evaluations == 0 or paths is None:
+            return None
+        return np.load(paths[1])
+
+
+def _speech_seconds(pcm: np.ndarray, sample_rate: int) -> float:
+    from livehost.media.audio import resample
+
+    audio = resample(pcm, sample_rate, 16000)
+    spans = speech_spans(audio)
+    return sum(e - s for s, e in spans) / 16000 if spans else len(audio) / 16000
