@@ -5,4 +5,5 @@ PARTS = {
     "say": "livehost.bench.say",
     "face": "livehost.bench.face",
     "motion": "livehost.bench.motion",
+    "voice": "livehost.bench.voice",
 }
