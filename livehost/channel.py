@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from livehost.brain.sentences import sentences_from_text
 from livehost.config import Settings
 from livehost.loop import RenderLoop
 from livehost.media.clock import MediaClock, Pacer
@@ -54,11 +53,10 @@ class Channel:
             sink.open(self.loop.spec)
         self._opened = True
 
-    def speak(self, text: str, emotion: str = "neutral") -> list[Sentence]:
-        sentences = sentences_from_text(text, emotion=emotion)
+    def speak(self, sentences: Iterable[Sentence]) -> None:
+        """Queue sentences for the voice; they play in order, without blocking the loop."""
         for sentence in sentences:
             self.voice.say(sentence)
-        return sentences
 
     def interrupt(self, reason: str = "operator") -> None:
         self.loop.interrupt(reason)

@@ -14,10 +14,10 @@ from livehost.face.portrait import fit_cover, load_portrait
 from livehost.face.static import StaticPortrait
 from livehost.loop import RenderLoop
 from livehost.media.clock import MediaClock
-from livehost.media.frames import AVTick, FaceState, Sentence
+from livehost.media.frames import AVTick, FaceState, Sentence, Speech
 from livehost.media.timeline import SpeechTimeline
-from livehost.motion.envelope import EnvelopeMotion
 from livehost.persona import load_persona
+from livehost.stages import build_motion
 from livehost.sinks.base import StreamSpec
 from livehost.sinks.record import RecordSink
 from livehost.voice.engines import create_engine
@@ -54,15 +54,16 @@ def bench_synthesis(persona, sample_rate: int) -> dict:
             "synthesized_audio_s": round(audio_s, 2)}
 
 
-def bench_loop(portrait: np.ndarray, settings, seconds: float = 20.0) -> dict:
+def bench_loop(persona, portrait: np.ndarray, settings, seconds: float = 20.0) -> dict:
+    """The loop's own cost per tick with the persona's real motion: timeline, motion, tick
+    assembly, fan-out. The face renderer is a still frame here; `bench face` times it."""
     clock = MediaClock(settings.audio.sample_rate, settings.video.fps)
     timeline = SpeechTimeline(settings.audio.sample_rate)
     rng = np.random.default_rng(0)
     speech = rng.normal(0, 0.1, int(seconds * clock.sample_rate)).astype(np.float32)
-    from livehost.media.frames import Speech
-
     timeline.push(Speech(Sentence("noise"), speech, clock.sample_rate))
-    loop = RenderLoop(clock, timeline, EnvelopeMotion(), StaticPortrait(portrait, settings.video.size))
+    motion = build_motion(persona, settings)
+    loop = RenderLoop(clock, timeline, motion, StaticPortrait(portrait, settings.video.size))
     ticks = int(seconds * float(clock.fps))
     for _ in progress(range(ticks), "render loop"):
         loop.tick()
@@ -100,7 +101,7 @@ def run(args) -> dict:
     portrait = load_portrait(persona.portrait_path)
     figures = {"fps": settings.video.fps, "sample_rate": settings.audio.sample_rate}
     figures.update(bench_synthesis(persona, settings.audio.sample_rate))
-    figures.update(bench_loop(portrait, settings))
+    figures.update(bench_loop(persona, portrait, settings))
     for key, size in (("encode_ms_per_frame_512", (512, 512)), ("encode_ms_per_frame_720p", (1280, 720))):
         figures[key] = bench_encode(portrait, size, args.frames, settings.video.fps, settings.audio.sample_rate)
     return figures

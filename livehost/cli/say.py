@@ -8,6 +8,7 @@ import re
 import sys
 from pathlib import Path
 
+from livehost.cli.face import add_background_argument, with_background
 from livehost.config import load_settings, parse_size
 from livehost.errors import LivehostError
 
@@ -29,6 +30,7 @@ def register(subparsers) -> None:
     p.add_argument("--style", help="motion style (lively, calm, business, friendly, serious, "
                    "or a user-defined one; default: the persona's)")
     p.add_argument("--config", type=Path, help="settings YAML")
+    add_background_argument(p)
     p.set_defaults(func=run)
 
 
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     text = validate_text(read_text(args), settings.max_text_chars)
     if args.out.suffix.lower() not in (".mp4", ".m4v", ".mov"):
         raise LivehostError(f"output {args.out}: use an .mp4 file name")
-    persona = load_persona(args.persona)
+    persona = with_background(load_persona(args.persona), args.background)
     if args.style:
         from livehost.motion.styles import load_style
 
@@ -101,8 +103,7 @@ def run(args: argparse.Namespace) -> int:
     channel.open()
     ok = False
     try:
-        for sentence in sentences:
-            channel.voice.say(sentence)
+        channel.speak(sentences)
         channel.render_until_quiet()
         ok = channel.voice.failures == 0
     finally:

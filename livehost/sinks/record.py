@@ -7,7 +7,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 
 from livehost.media.audio import to_int16
 from livehost.media.frames import AVTick
