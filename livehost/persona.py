@@ -79,6 +79,9 @@ class Persona(_Strict):
     knowledge: list[Path] = Field(default_factory=list)
     greeting: str = ""
     idle_lines: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    # Behind the person: "photo" (its own), a colour "#rrggbb" (green screen for a chroma
+    # key), or an image file; checked by load_persona.
+    background: str = "photo"
 
     # Set by load(): where the persona lives. Not part of the YAML.
     folder: Path = Field(default=Path("."), exclude=True)
@@ -152,6 +155,7 @@ def load_persona(name_or_path: str | Path) -> Persona:
         raise LivehostError(f"{file}: {_first_error(exc)}") from None
     _check_files(persona, file)
     _check_style(persona, file)
+    _check_background(persona, file)
     return persona
 
 
@@ -185,3 +189,12 @@ def _check_style(persona: Persona, file: Path) -> None:
         load_style(persona.style, persona.folder)
     except LivehostError as exc:
         raise LivehostError(f"{file}: style: {exc}") from None
+
+
+def _check_background(persona: Persona, file: Path) -> None:
+    from livehost.face.background import parse_background
+
+    try:
+        parse_background(persona.background, persona.folder)
+    except LivehostError as exc:
+        raise LivehostError(f"{file}: background: {exc}") from None

@@ -21,11 +21,13 @@ class Stages:
 
 
 def build_renderer(persona: Persona, settings: Settings) -> FaceRenderer:
+    from livehost.face.background import parse_background
     from livehost.face.enroll import enroll
     from livehost.face.renderer import RigRenderer
 
     portrait, rig = enroll(persona.portrait_path, cache_dir=persona.folder / ".cache")
-    return RigRenderer(portrait, rig, settings.video.size)
+    background = parse_background(persona.background, persona.folder)
+    return RigRenderer(portrait, rig, settings.video.size, background)
 
 
 def build_motion(persona: Persona, settings: Settings) -> Motion:

@@ -20,7 +20,27 @@ def register(subparsers) -> None:
     preview.add_argument("--persona", default="demo")
     preview.add_argument("--out", type=Path, required=True, help="PNG file to write")
     preview.add_argument("--size", help="WxH or square, 720p, portrait (default 512x512)")
+    add_background_argument(preview)
     preview.set_defaults(func=run_preview)
+
+
+def add_background_argument(parser) -> None:
+    parser.add_argument("--background", help='behind the person: photo, a colour "#rrggbb" '
+                        "(#00ff00 for a chroma key) or an image file (default: the persona's)")
+
+
+def with_background(persona, value: str | None):
+    """The persona with ``--background`` in place of its own (an image path is taken
+    relative to the current folder)."""
+    if value is None:
+        return persona
+    from livehost.face.background import parse_background
+
+    try:
+        background = parse_background(value, Path.cwd())
+    except LivehostError as exc:
+        raise LivehostError(f"--background: {exc}") from None
+    return persona.model_copy(update={"background": background.spec})
 
 
 def _enroll(args, force: bool = False):
@@ -50,14 +70,17 @@ def run_preview(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from livehost.config import parse_size
+    from livehost.face.background import parse_background
     from livehost.face.preview import contact_sheet
     from livehost.face.renderer import RigRenderer
 
     if args.out.suffix.lower() != ".png":
         raise LivehostError(f"output {args.out}: use a .png file name")
-    _, portrait, rig = _enroll(args)
+    persona, portrait, rig = _enroll(args)
+    persona = with_background(persona, args.background)
     size = parse_size(args.size) if args.size else (512, 512)
-    sheet = contact_sheet(RigRenderer(portrait, rig, size))
+    background = parse_background(persona.background, persona.folder)
+    sheet = contact_sheet(RigRenderer(portrait, rig, size, background))
     try:
         Image.fromarray(sheet).save(args.out)
     except OSError as exc:

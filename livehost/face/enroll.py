@@ -16,12 +16,12 @@ from livehost.errors import LivehostError
 
 from .landmarks import FaceMesher
 from .pose import angles, head_rotation
-from .portrait import load_portrait
+from .portrait import MIN_FACE_PX, load_portrait
 from .rig import Rig, build_rig
+from .segment import PersonSegmenter
 
 log = logging.getLogger(__name__)
 
-MIN_FACE_PX = 80
 MAX_TURN = 35.0  # degrees; beyond this the hidden side of the face would be invented
 TWIN_RATIO = 0.6  # a second face this large (by area) makes "which one?" ambiguous
 
@@ -37,7 +37,8 @@ def image_hash(image: np.ndarray) -> str:
 
 
 def enroll(path: Path, cache_dir: Path | None = None, *, mesher: FaceMesher | None = None,
-           progress: Callable[[str], None] = _stderr, force: bool = False) -> tuple[np.ndarray, Rig]:
+           segmenter: PersonSegmenter | None = None, progress: Callable[[str], None] = _stderr,
+           force: bool = False) -> tuple[np.ndarray, Rig]:
     """The portrait (RGB uint8) and its rig, from the cache when it holds one."""
     portrait = load_portrait(path)
     key = image_hash(portrait)
@@ -45,7 +46,7 @@ def enroll(path: Path, cache_dir: Path | None = None, *, mesher: FaceMesher | No
     if cached is not None and not force and (rig := Rig.load(cached)) is not None:
         return portrait, rig
     progress(f"{path.name}: finding the face")
-    rig = rig_from_image(portrait, key, path, mesher or FaceMesher(), progress)
+    rig = rig_from_image(portrait, key, path, mesher or FaceMesher(), progress, segmenter)
     if cached is not None:
         try:
             rig.save(cached)
@@ -56,7 +57,7 @@ def enroll(path: Path, cache_dir: Path | None = None, *, mesher: FaceMesher | No
 
 
 def rig_from_image(portrait: np.ndarray, key: str, path: Path, mesher: FaceMesher,
-                   progress: Callable[[str], None]) -> Rig:
+                   progress: Callable[[str], None], segmenter: PersonSegmenter | None = None) -> Rig:
     faces = mesher.detect(portrait)
     if not faces:
         raise LivehostError(
@@ -87,7 +88,8 @@ def rig_from_image(portrait: np.ndarray, key: str, path: Path, mesher: FaceMeshe
             f"portrait {path}: the face is turned {abs(yaw):.0f}° from the camera; use a photo facing "
             f"the camera (within ±{MAX_TURN - 5:.0f}°)"
         )
-    progress("finding the irises and building the rig")
+    progress("finding the irises and the person's outline, building the rig")
     irises = mesher.irises(portrait, mesh)
+    person = (segmenter or PersonSegmenter()).mask(portrait, tuple(mesh[:, :2].mean(0)))
     h, w = portrait.shape[:2]
-    return build_rig(key, (w, h), mesh, irises)
+    return build_rig(key, (w, h), mesh, irises, person)

@@ -22,7 +22,7 @@ class Framing:
         return xy * self.scale + self.offset
 
     def crop(self, portrait: np.ndarray) -> np.ndarray:
-        """The portrait resampled into the output frame."""
+        """The portrait (any channel count) resampled into the output frame."""
         h, w = portrait.shape[:2]
         resized = cv2.resize(
             portrait, (max(1, round(w * self.scale)), max(1, round(h * self.scale))),

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from livehost import models
-
+from .litert import interpreter, run
 from .topology import LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS
 
 
@@ -55,21 +53,6 @@ def _anchors(spec: _Detector) -> np.ndarray:
     return np.concatenate(out).astype(np.float32)
 
 
-def _interpreter(model: str):
-    from ai_edge_litert.interpreter import Interpreter
-
-    path: Path = models.resolve(model).path
-    interp = Interpreter(model_path=str(path), num_threads=1)
-    interp.allocate_tensors()
-    return interp
-
-
-def _run(interp, tensor: np.ndarray) -> list[np.ndarray]:
-    interp.set_tensor(interp.get_input_details()[0]["index"], tensor[None].astype(np.float32))
-    interp.invoke()
-    return [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
-
-
 class FaceMesher:
     """Loads the models once; every call is pure (same image → same points)."""
 
@@ -77,15 +60,15 @@ class FaceMesher:
 
     @cached_property
     def _detectors(self):
-        return [(spec, _interpreter(spec.model), _anchors(spec)) for spec in (_SHORT, _FULL)]
+        return [(spec, interpreter(spec.model), _anchors(spec)) for spec in (_SHORT, _FULL)]
 
     @cached_property
     def _mesh(self):
-        return _interpreter("mediapipe-face-mesh")
+        return interpreter("mediapipe-face-mesh")
 
     @cached_property
     def _iris(self):
-        return _interpreter("mediapipe-iris")
+        return interpreter("mediapipe-iris")
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         """All faces, largest first. Both detectors run (short range for close-ups, full
@@ -107,7 +90,7 @@ class FaceMesher:
         ox, oy = (side - w) // 2, (side - h) // 2
         square[oy : oy + h, ox : ox + w] = image
         tensor = cv2.resize(square, (spec.size, spec.size), interpolation=cv2.INTER_AREA) / 127.5 - 1.0
-        raw, logits = _run(interp, tensor)
+        raw, logits = run(interp, tensor)
         raw = raw[0].reshape(-1, 8, 2) / spec.size
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits[0, :, 0], -80, 80)))
         keep = scores > self.MIN_SCORE
@@ -126,7 +109,7 @@ class FaceMesher:
         (lx, ly), (rx, ry) = face.eyes
         angle = np.degrees(np.arctan2(ry - ly, rx - lx))
         crop, inverse = _rotated_crop(image, centre, size, angle, 192)
-        data, flag = _run(self._mesh, crop / 255.0)
+        data, flag = run(self._mesh, crop / 255.0)
         points = data.reshape(-1, 3)[:468].astype(np.float64)
         scale = size / 192.0
         xy = points[:, :2] @ inverse[:, :2].T + inverse[:, 2]
@@ -148,7 +131,7 @@ class FaceMesher:
             angle = np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0]))
             size = 2.3 * float(np.linalg.norm(b - a))
             crop, inverse = _rotated_crop(image, (a + b) / 2, size, angle, 64, flip)
-            contour, iris = _run(self._iris, crop / 255.0)
+            contour, iris = run(self._iris, crop / 255.0)
             for raw, out in ((contour, contours), (iris, irises)):
                 xy = raw.reshape(-1, 3)[:, :2].astype(np.float64)
                 out.append(xy @ inverse[:, :2].T + inverse[:, 2])

@@ -10,26 +10,36 @@ import numpy as np
 from livehost.errors import LivehostError
 
 
+MIN_FACE_PX = 80  # the narrowest face enrollment animates (200 px or more looks best)
+
+
 def load_portrait(path: Path) -> np.ndarray:
+    """RGB uint8, upright (see ``load_image``), big enough to hold an animatable face."""
+    array = load_image(path, "portrait")
+    if min(array.shape[:2]) < MIN_FACE_PX:
+        raise LivehostError(
+            f"portrait {path} is {array.shape[1]}x{array.shape[0]} px, too small to hold a face "
+            f"{MIN_FACE_PX} px wide; use a photo where the face is 200 px or more wide"
+        )
+    return array
+
+
+def load_image(path: Path, what: str) -> np.ndarray:
     """RGB uint8, upright. Handles EXIF rotation, grayscale, palette, RGBA (composited on
-    white), 16-bit and float images; anything else is a LivehostError naming the file."""
+    white), 16-bit and float images; anything else is a LivehostError naming ``what`` and
+    the file."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
             img = ImageOps.exif_transpose(img)
-            array = _to_rgb8(img)
+            return _to_rgb8(img)
     except FileNotFoundError:
-        raise LivehostError(f"portrait {path} does not exist") from None
+        raise LivehostError(f"{what} {path} does not exist") from None
     except IsADirectoryError:
-        raise LivehostError(f"portrait {path} is a folder, not an image") from None
+        raise LivehostError(f"{what} {path} is a folder, not an image") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise LivehostError(f"portrait {path} is not a readable image ({exc})") from None
-    if min(array.shape[:2]) < 64:
-        raise LivehostError(
-            f"portrait {path} is {array.shape[1]}x{array.shape[0]} px; use a photo of at least 256 px"
-        )
-    return array
+        raise LivehostError(f"{what} {path} is not a readable image ({exc})") from None
 
 
 def _to_rgb8(img) -> np.ndarray:

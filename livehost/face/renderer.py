@@ -1,5 +1,6 @@
 """RigRenderer: FaceState → frame, by moving the rig's control points and warping the
-framed portrait once, then painting the mouth's inside where the lips part."""
+framed portrait once (with the person's mask when the background is replaced), then
+painting the mouth's inside where the lips part."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 from livehost.media.frames import FaceState
 
 from . import topology as T
+from .background import Background, backdrop, composite
 from .framing import Framing, frame_face
 from .mouth import MouthPainter
 from .pose import face_size, rotation
@@ -16,14 +18,23 @@ from .warp import DenseWarp
 
 
 class RigRenderer:
-    def __init__(self, portrait: np.ndarray, rig: Rig, size: tuple[int, int]) -> None:
+    def __init__(self, portrait: np.ndarray, rig: Rig, size: tuple[int, int],
+                 background: Background = Background()) -> None:
         self.size = size
         self.rig = rig
         _, face_h = face_size(rig.mesh)
         eyes = rig.mesh[[T.LEFT_EYE_CORNERS[0], T.RIGHT_EYE_CORNERS[1]]].mean(0)
         x_centre = rig.mesh[list(T.FACE_OVAL), 0].mean()
         self.framing: Framing = frame_face(tuple(rig.image_size), x_centre, eyes[1], face_h, size)
-        self.base = self.framing.crop(portrait)
+        # The warp's source: the framed photo, plus the person's mask as a 4th channel when
+        # a new background goes behind it (one remap moves both).
+        if background.replaced:
+            self._source = self.framing.crop(np.dstack([portrait, rig.person]))
+            self._behind: np.ndarray | None = backdrop(background, size)
+            self.base = composite(self._source[..., :3], self._behind, self._source[..., 3])
+        else:
+            self._source = self.base = self.framing.crop(portrait)
+            self._behind = None
         self.base.setflags(write=False)
         scale = self.framing.scale
         self.face_h = face_h * scale
@@ -54,7 +65,11 @@ class RigRenderer:
             return self._last[1]
         posed = self._posed(state)
         frame = self.base.copy()
-        self.warp.apply(self.base, posed - self._points_out, frame)
+        x0, y0, x1, y1 = self.warp.roi
+        warped = self.warp.remap(self._source, posed - self._points_out)
+        if self._behind is not None:
+            warped = composite(warped[..., :3], self._behind[y0:y1, x0:x1], warped[..., 3])
+        frame[y0:y1, x0:x1] = warped
         self.mouth.paint(frame, posed[self._upper], posed[self._lower])
         frame.setflags(write=False)
         self._last = (state, frame)

@@ -20,7 +20,7 @@ from .pose import angles, face_size, head_rotation, rotation
 
 CHANNELS = ("jaw", "mouth_w", "mouth_round", "lip_press", "smile", "blink_l", "blink_r",
             "brow", "gaze_x", "gaze_y", "breath")
-RIG_VERSION = 4
+RIG_VERSION = 5
 FACE, HAIR, NECK, SHOULDER, FRAME = range(5)  # control point kinds
 MAX_NEUTRAL_TURN = 20.0  # degrees of portrait head turn undone at FaceState zero
 
@@ -40,6 +40,7 @@ class Rig:
     head_rotation: np.ndarray  # (3, 3) the portrait's own head rotation (clamped)
     face_box: np.ndarray  # (x0, y0, x1, y1) of the mesh
     mouth_open: float  # the portrait's inner-lip gap, as a fraction of the face height
+    person: np.ndarray  # (H, W) uint8: 255 on the person, 0 on the photo's background
     version: int = RIG_VERSION
 
     @property
@@ -88,7 +89,8 @@ class _Frame:
         return self.q[list(idx), 1]
 
 
-def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, irises: np.ndarray) -> Rig:
+def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, irises: np.ndarray,
+              person: np.ndarray) -> Rig:
     fw, fh = face_size(mesh)
     _, yaw, roll = angles(head_rotation(mesh))
     clamp = lambda a: float(np.clip(a, -MAX_NEUTRAL_TURN, MAX_NEUTRAL_TURN))  # noqa: E731
@@ -162,7 +164,7 @@ def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, ir
     neutral[top, 1] += residual / 2
     box = np.concatenate([mesh[:, :2].min(0), mesh[:, :2].max(0)])
     return Rig(image_hash, np.asarray(image_size), mesh, irises, points, kind, pose_weight, shapes,
-               neutral, pivot, r0, box, gap / fh)
+               neutral, pivot, r0, box, gap / fh, person)
 
 
 def _rectangle(x0, y0, x1, y1, step, z) -> np.ndarray:

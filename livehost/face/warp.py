@@ -58,8 +58,7 @@ class DenseWarp:
         dense = cv2.resize(field, (width, height), interpolation=cv2.INTER_LINEAR)
         return self._full_grid - dense
 
-    def apply(self, image: np.ndarray, displacement: np.ndarray, out: np.ndarray) -> None:
-        """Write the warped ROI of ``image`` into ``out`` (same size)."""
-        x0, y0, x1, y1 = self.roi
-        out[y0:y1, x0:x1] = cv2.remap(image, self.maps(displacement), None, cv2.INTER_LINEAR,
-                                      borderMode=cv2.BORDER_REPLICATE)
+    def remap(self, image: np.ndarray, displacement: np.ndarray) -> np.ndarray:
+        """The ROI of ``image`` (any channel count), warped."""
+        return cv2.remap(image, self.maps(displacement), None, cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)
