@@ -15,8 +15,8 @@ import numpy as np
 from livehost.errors import LivehostError
 
 from .landmarks import FaceMesher
-from .pose import angles, head_rotation
 from .portrait import MIN_FACE_PX, load_portrait
+from .pose import angles, head_rotation
 from .rig import Rig, build_rig
 from .segment import PersonSegmenter
 

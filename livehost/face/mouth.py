@@ -7,16 +7,16 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-_SUB = 16  # sub-pixel precision of the polygons (cv2 shift=4)
+from .paint import SUB, over, polygon_mask, soft_mask
 
 
 class MouthPainter:
     def __init__(self, frame: np.ndarray, outer: np.ndarray, inner: np.ndarray, face_h: float) -> None:
         """``frame``: the framed portrait; ``outer``/``inner``: lip outlines in it (closed
         polygons, output pixels); ``face_h``: the face's height in output pixels."""
-        lips = _polygon_mask(frame.shape[:2], outer) & ~_polygon_mask(frame.shape[:2], inner)
+        lips = polygon_mask(frame.shape[:2], outer) & ~polygon_mask(frame.shape[:2], inner)
         lip = np.median(frame[lips], axis=0) if lips.any() else np.array([150.0, 80.0, 80.0])
-        light = float(np.clip(frame[_polygon_mask(frame.shape[:2], outer, dilate=int(face_h * 0.15))].mean() / 150.0, 0.55, 1.05))
+        light = float(np.clip(frame[polygon_mask(frame.shape[:2], outer, dilate=int(face_h * 0.15))].mean() / 150.0, 0.55, 1.05))
         self.cavity = lip * [0.32, 0.13, 0.13]  # a deep, red-tinted shadow
         self.teeth = np.clip((0.85 * np.array([242.0, 236.0, 222.0]) + 0.15 * lip) * (0.3 + 0.7 * light), 0, 255)
         self.tongue = lip * [0.8, 0.45, 0.45]
@@ -26,7 +26,7 @@ class MouthPainter:
     def _seam(self, frame: np.ndarray, line: np.ndarray) -> None:
         """Where the lips meet: a soft lip-coloured line, hiding whatever the photo had
         between them (teeth of a smiling portrait squeezed to a bright thread)."""
-        points = [np.round(line * _SUB).astype(np.int32)]
+        points = [np.round(line * SUB).astype(np.int32)]
         for colour, width in ((self.lip, 0.016), (self.seam, 0.004)):
             cv2.polylines(frame, points, False, tuple(float(c) for c in colour),
                           max(1, round(width * self.face_h)), cv2.LINE_AA, 4)
@@ -46,43 +46,24 @@ class MouthPainter:
             return
         origin = np.array([x0, y0])
         shape = (y1 - y0, x1 - x0)
-        inside = _soft_mask(shape, polygon - origin)
+        inside = soft_mask(shape, polygon - origin)
         # Upper teeth: the upper lip's inner edge, and that edge moved down by a tooth.
         tooth = 0.05 * self.face_h
         teeth_outline = np.concatenate([upper, (upper + [0, tooth])[::-1]])
-        teeth = _soft_mask(shape, teeth_outline - origin)
+        teeth = soft_mask(shape, teeth_outline - origin)
         # Tongue: a low ellipse resting on the lower lip, seen once the mouth is well open.
         mouth_w = float(lower[-1, 0] - lower[0, 0])
         centre = lower[len(lower) // 2] - origin + [0, -0.12 * gap]
         tongue = np.zeros(shape, np.float32)
-        cv2.ellipse(tongue, (int(centre[0] * _SUB), int(centre[1] * _SUB)),
-                    (int(0.28 * mouth_w * _SUB), int(0.22 * gap * _SUB)), 0, 180, 360, 1.0, -1, cv2.LINE_AA, 4)
+        cv2.ellipse(tongue, (int(centre[0] * SUB), int(centre[1] * SUB)),
+                    (int(0.28 * mouth_w * SUB), int(0.22 * gap * SUB)), 0, 180, 360, 1.0, -1, cv2.LINE_AA, 4)
         u = (np.arange(shape[1]) + x0 - (upper[0, 0] + upper[-1, 0]) / 2) / max(mouth_w / 2, 1)
         side_shade = np.clip(1 - 0.4 * u**4, 0.45, 1)[None, :, None]  # darker toward the corners
         top = (np.arange(shape[0])[:, None, None] + y0 - upper[:, 1].min()) / max(tooth, 1)
         lip_shadow = np.clip(0.8 + 0.4 * top, 0.8, 1.0)  # the upper lip shades the teeth's tops
         colour = np.broadcast_to(self.cavity, (*shape, 3)).astype(np.float32)
-        colour = _over(colour, self.tongue * side_shade, tongue * min(1.0, gap / (0.05 * self.face_h)))
-        colour = _over(colour, self.teeth * side_shade * lip_shadow, teeth)
+        colour = over(colour, self.tongue * side_shade, tongue * min(1.0, gap / (0.05 * self.face_h)))
+        colour = over(colour, self.teeth * side_shade * lip_shadow, teeth)
         alpha = inside * min(1.0, gap / 2.0)
         patch = frame[y0:y1, x0:x1].astype(np.float32)
-        frame[y0:y1, x0:x1] = _over(patch, colour, alpha).astype(np.uint8)
-
-
-def _over(base: np.ndarray, colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    a = alpha[..., None]
-    return base * (1 - a) + colour * a
-
-
-def _soft_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(polygon * _SUB).astype(np.int32)], 255, cv2.LINE_AA, 4)
-    return mask.astype(np.float32) / 255.0
-
-
-def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray, dilate: int = 0) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 1)
-    if dilate > 0:
-        mask = cv2.dilate(mask, np.ones((dilate, dilate), np.uint8))
-    return mask.astype(bool)
+        frame[y0:y1, x0:x1] = over(patch, colour, alpha).astype(np.uint8)

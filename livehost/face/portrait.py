@@ -9,7 +9,6 @@ import numpy as np
 
 from livehost.errors import LivehostError
 
-
 MIN_FACE_PX = 80  # the narrowest face enrollment animates (200 px or more looks best)
 
 

@@ -10,6 +10,7 @@ from livehost.media.frames import FaceState
 
 from . import topology as T
 from .background import Background, backdrop, composite
+from .eyelids import LidPainter
 from .framing import Framing, frame_face
 from .mouth import MouthPainter
 from .pose import face_size, rotation
@@ -19,7 +20,7 @@ from .warp import DenseWarp
 
 class RigRenderer:
     def __init__(self, portrait: np.ndarray, rig: Rig, size: tuple[int, int],
-                 background: Background = Background()) -> None:
+                 background: Background | None = None) -> None:
         self.size = size
         self.rig = rig
         _, face_h = face_size(rig.mesh)
@@ -28,7 +29,7 @@ class RigRenderer:
         self.framing: Framing = frame_face(tuple(rig.image_size), x_centre, eyes[1], face_h, size)
         # The warp's source: the framed photo, plus the person's mask as a 4th channel when
         # a new background goes behind it (one remap moves both).
-        if background.replaced:
+        if background is not None and background.replaced:
             self._source = self.framing.crop(np.dstack([portrait, rig.person]))
             self._behind: np.ndarray | None = backdrop(background, size)
             self.base = composite(self._source[..., :3], self._behind, self._source[..., 3])
@@ -48,7 +49,14 @@ class RigRenderer:
             self.base, rest[list(T.LIPS_OUTER_UPPER + T.LIPS_OUTER_LOWER[::-1])],
             rest[self._upper + self._lower[::-1]], self.face_h,
         )
+        self.lids = LidPainter(self.base, self._lids(rest), self.face_h)
         self._last: tuple[FaceState, np.ndarray] | None = None
+
+    @staticmethod
+    def _lids(posed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(upper, lower) lid contours of the image-left eye, then the image-right one."""
+        return [(posed[list(T.LEFT_EYE_UPPER)], posed[list(T.LEFT_EYE_LOWER)]),
+                (posed[list(T.RIGHT_EYE_UPPER)], posed[list(T.RIGHT_EYE_LOWER)])]
 
     def _posed(self, state: FaceState) -> np.ndarray:
         """Every control point's position in the output for ``state``."""
@@ -71,6 +79,7 @@ class RigRenderer:
             warped = composite(warped[..., :3], self._behind[y0:y1, x0:x1], warped[..., 3])
         frame[y0:y1, x0:x1] = warped
         self.mouth.paint(frame, posed[self._upper], posed[self._lower])
+        self.lids.paint(frame, self._lids(posed), [state.blink_l, state.blink_r])
         frame.setflags(write=False)
         self._last = (state, frame)
         return frame

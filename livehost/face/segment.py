@@ -40,7 +40,7 @@ def _silhouette(person: np.ndarray, face_centre: tuple[float, float]) -> np.ndar
     """The blob holding the face, its holes filled (a dark jacket or a logo read as
     background); stray blobs elsewhere dropped."""
     count, labels = cv2.connectedComponents(person.astype(np.uint8), connectivity=8)
-    x, y = (int(round(v)) for v in face_centre)
+    x, y = (round(v) for v in face_centre)
     label = labels[np.clip(y, 0, person.shape[0] - 1), np.clip(x, 0, person.shape[1] - 1)]
     if label == 0:  # the model missed the face itself: keep its biggest blob
         sizes = np.bincount(labels.ravel(), minlength=count)[1:]
@@ -55,7 +55,7 @@ def _silhouette(person: np.ndarray, face_centre: tuple[float, float]) -> np.ndar
 
 def _guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
     """He et al.'s edge-preserving filter: ``src`` smoothed but following ``guide``'s edges."""
-    box = lambda x: cv2.boxFilter(x, -1, (2 * radius + 1, 2 * radius + 1))  # noqa: E731
+    box = lambda x: cv2.boxFilter(x, -1, (2 * radius + 1, 2 * radius + 1))
     mean_g, mean_s = box(guide), box(src)
     cov = box(guide * src) - mean_g * mean_s
     var = box(guide * guide) - mean_g * mean_g

@@ -85,3 +85,19 @@ def test_mouth_interior_shows_only_where_the_lips_part(renderer):
 
     closed, half, wide = mouth_darkness(0.0), mouth_darkness(0.5), mouth_darkness(1.0)
     assert closed < 0.5 * half < half < wide
+
+
+def test_a_full_blink_covers_the_whites(renderer):
+    """Where the open eyes show white, a full blink shows lid: the squeeze alone leaves a
+    sliver (13% of the opening's pixels still white, measured), the painted lid none."""
+    from livehost.face.paint import polygon_mask
+
+    def white_share(state):
+        frame = renderer.render(state)
+        px = np.concatenate([frame[polygon_mask(frame.shape[:2], np.concatenate([up, lo[::-1]]))]
+                             for up, lo in renderer._lids(renderer._posed(FaceState()))]).astype(int)
+        return float(((px.min(1) > 140) & (np.ptp(px, 1) < 45)).mean())
+
+    assert white_share(FaceState()) > 0.1
+    assert white_share(FaceState(blink_l=1, blink_r=1)) < 0.01
+    assert white_share(FaceState(blink_l=0.5, blink_r=0.5)) > 0.02  # half-closed: still open
