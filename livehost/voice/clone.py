@@ -31,14 +31,15 @@ from .speaker import SpeakerEncoder, similarity
 
 log = logging.getLogger(__name__)
 
-# One inference of about five seconds: long enough for a stable speaker embedding, short
-# enough for a few hundred candidates within minutes.
-PROBE = "The quick brown fox jumps over the lazy dog. Thanks for joining the stream tonight!"
+# One inference of about four seconds: long enough for a stable speaker embedding, short
+# enough for about a hundred candidates within minutes on two busy cores.
+PROBE = "Thanks for joining the stream tonight. We have a lot to show you!"
 _STAGES = ("stock", "blend", "walk")
 _BLEND_SHARE = 0.25  # of the budget left after the stock voices
 _MAX_SHIFT_ST = 8.0
 _MAX_WER = 0.1
-_PITCH_SLACK_ST = 1.5  # semitones of pitch difference that cost nothing
+_PITCH_SLACK_ST = 2.0  # semitones of pitch difference that cost nothing
+_PITCH_COST = 0.005  # per semitone beyond the slack: a tie-breaker, similarity comes first
 
 
 @dataclass
@@ -111,6 +112,7 @@ class VoiceSearch:
         self.stock = np.stack([stock[n] for n in self.names])  # (voices, 510, 1, 256)
         # Walk steps follow how much the stock voices differ in each dimension.
         self.spread = self.stock.std(axis=0).mean(axis=(0, 1))
+        self.spread[128:] *= 0.5  # the prosody half: smaller steps, timbre is what we match
         self.target = encoder.embed(reference.pcm, reference.sample_rate)
         self.target_pitch = pitch(reference.pcm, reference.sample_rate)
         self.state_dir = state_dir
@@ -135,7 +137,9 @@ class VoiceSearch:
         if self.target_pitch is None:
             return 0.0
         found = pitch(audio, SAMPLE_RATE)
-        return 0.05 if found is None else 0.01 * max(0.0, self.target_pitch.distance(found) - _PITCH_SLACK_ST)
+        if found is None:
+            return 0.05
+        return _PITCH_COST * max(0.0, self.target_pitch.distance(found) - _PITCH_SLACK_ST)
 
     def _matching_shift(self, audio: np.ndarray) -> float:
         """The pitch shift (semitones, to half a semitone) that meets the reference's median."""
@@ -157,24 +161,30 @@ class VoiceSearch:
         if self.best_table is not None and self.intelligible(audio) > _MAX_WER:
             self.state.rejected += 1
             return False
+        self._accept(table, score, sim, weights, shift)
+        return True
+
+    def _accept(self, table, score: float, sim: float, weights, shift: float) -> None:
         self.best_table, self.state.best_score, self.state.best_similarity = table, score, sim
         self.state.pitch = shift
         if weights is not None:
             self.state.weights = list(map(float, weights))
-        return True
 
     # -- stages ----------------------------------------------------------------------------
     def run(self, budget_s: float, tick: Callable[[SearchState], None] = lambda s: None) -> CloneResult:
         started = time.monotonic() - self.state.elapsed_s
         deadline = started + budget_s
 
-        def out_of_time() -> bool:
+        def report() -> None:
             self.state.elapsed_s = time.monotonic() - started
             tick(self.state)
+
+        def out_of_time() -> bool:
+            report()
             return time.monotonic() >= deadline
 
         if self.state.stage == 0:
-            self._stock_stage(tick)
+            self._stock_stage(report)
             self._match_rate()
             self._next_stage()
         if self.state.stage == 1:
@@ -187,13 +197,18 @@ class VoiceSearch:
         self._save()
         return self._result()
 
-    def _stock_stage(self, tick) -> None:
+    def _stock_stage(self, report: Callable[[], None]) -> None:
         """Each stock voice as it is (the figure to beat), then shifted to the reference's pitch."""
         self.best_table, self.state.best_score = None, -1.0  # the first offer always wins
         for i, name in enumerate(self.names):
-            _, self.state.stock[name], audio = self.score(self.stock[i], shift=0.0)
-            self._offer(self.stock[i], np.eye(len(self.names))[i], shift=self._matching_shift(audio))
-            tick(self.state)
+            score, self.state.stock[name], audio = self.score(self.stock[i], shift=0.0)
+            weights = np.eye(len(self.names))[i]
+            if score > self.state.best_score:
+                self._accept(self.stock[i], score, self.state.stock[name], weights, 0.0)
+            shift = self._matching_shift(audio)
+            if shift:
+                self._offer(self.stock[i], weights, shift=shift)
+            report()
 
     def _match_rate(self) -> None:
         """Kokoro speed so the clone speaks as many phonemes per second as the reference."""

@@ -1,9 +1,10 @@
 """Kokoro engine: any style table (stock, blend, cloned), streamed in short pieces with real
 phoneme timings.
 
-A sentence is phonemized whole, then synthesized piece by piece: a short first piece so the
-first audio leaves quickly, then clause-sized pieces. Every piece uses the style row of the
-whole sentence, so the voice does not change between pieces.
+A sentence is phonemized whole, then synthesized clause by clause, so the first clause's
+audio leaves while the rest is made. Shorter pieces (a word or two) would start sooner but
+Whisper's word error rate doubled on them: the model needs a clause of context. Every piece
+uses the style row of the whole sentence, so the voice does not change between pieces.
 """
 
 from __future__ import annotations
@@ -24,16 +25,16 @@ _PAUSE = {**{c: 0.12 for c in _CLAUSE_END}, **{c: 0.25 for c in _SENTENCE_END}}
 _FADE = 48  # 2 ms: no click where a piece is cut
 
 
-def split_pieces(phonemes: str, first: int, rest: int, shortest: int = 8) -> list[str]:
-    """Word-aligned pieces of a phoneme string: the first about ``first`` characters, the
-    others up to ``rest``; a clause mark ends a piece once it has ``shortest`` characters."""
-    pieces, current, limit = [], [], first
+def split_pieces(phonemes: str, longest: int = 160, shortest: int = 8) -> list[str]:
+    """Word-aligned pieces of a phoneme string: a clause mark ends a piece once it has
+    ``shortest`` characters; a clause longer than ``longest`` is cut at a word."""
+    pieces, current = [], []
     for word in phonemes.split():
         current.append(word)
         length = sum(len(w) + 1 for w in current) - 1
-        if length >= limit or (word[-1] in _PAUSE and length >= shortest):
+        if length >= longest or (word[-1] in _PAUSE and length >= shortest):
             pieces.append(" ".join(current))
-            current, limit = [], rest
+            current = []
     if current:
         pieces.append(" ".join(current))
     return pieces
@@ -49,8 +50,6 @@ class KokoroEngine:
         rate: float = 1.0,
         pitch: float = 0.0,
         lang: str = "en-us",
-        first_piece: int = 12,
-        piece: int = 160,
         whole: bool = False,
     ) -> None:
         self.model = model
@@ -58,31 +57,33 @@ class KokoroEngine:
         self.lang = lang
         self._pitch = PitchShift(pitch)
         self._speed = self._pitch.synthesis_speed(rate)
-        self._first, self._piece = first_piece, piece
-        self._whole = whole  # one inference per text: best prosody, no streaming
+        self._whole = whole  # one inference per text: no streaming
 
     def synthesize(self, text: str) -> Iterator[SynthChunk]:
         phonemes = self.model.known(self.model.phonemize(text, self.lang))
         if not any(ch.isalpha() for ch in phonemes):
             return
         row = self.style[min(len(phonemes), MAX_TOKENS) - 1]
-        pieces = [phonemes] if self._whole else split_pieces(phonemes, self._first, self._piece)
+        pieces = [phonemes] if self._whole else split_pieces(phonemes)
         for i, piece in enumerate(pieces):
             yield self._piece_chunk(piece, row, last=i == len(pieces) - 1)
 
     def _piece_chunk(self, piece: str, row: np.ndarray, last: bool) -> SynthChunk:
         result = self.model.infer(self.model.tokens(piece), row, self._speed)
         edges, audio = result.edges, result.audio
-        # Cut the pads' audio (the model's lead-in and tail) but keep a frame around the
-        # speech for onsets and releases.
-        start = max(0, int(edges[1]) - FRAME)
-        end = min(len(audio), int(edges[-2]) + FRAME)
+        # Cut most of the pads' audio (the model's lead-in and tail, ~0.3 s each) but keep two
+        # frames around the speech: the first sound starts a little before its aligned frame.
+        start = max(0, int(edges[1]) - 2 * FRAME)
+        end = min(len(audio), int(edges[-2]) + 2 * FRAME)
         pcm = audio[start:end].copy()
         pcm[:_FADE] *= np.linspace(0.0, 1.0, min(_FADE, len(pcm)), dtype=np.float32)
         pcm[-_FADE:] *= np.linspace(1.0, 0.0, min(_FADE, len(pcm)), dtype=np.float32)
         heard = self._pitch.playback_rate(SAMPLE_RATE)
+        # The model stretches a piece's last phoneme past where its sound fades out: end the
+        # timings where the audio does, so the mouth closes with the voice.
+        stop = min(_audible_end(pcm), end - start)
         phonemes = tuple(
-            PhonemeTiming(ph, (edges[i + 1] - start) / heard, (edges[i + 2] - start) / heard)
+            PhonemeTiming(ph, min(edges[i + 1] - start, stop) / heard, min(edges[i + 2] - start, stop) / heard)
             for i, ph in enumerate(piece)
         )
         pcm = self._pitch.apply(pcm, SAMPLE_RATE)
@@ -93,3 +94,13 @@ class KokoroEngine:
             end_s = phonemes[-1].end if phonemes else 0.0
             phonemes += (PhonemeTiming(" ", end_s, max(end_s, len(pcm) / SAMPLE_RATE)),)
         return SynthChunk(pcm=pcm, sample_rate=SAMPLE_RATE, phonemes=phonemes)
+
+
+def _audible_end(pcm: np.ndarray, frame: int = 240) -> int:
+    """The sample after the last 10 ms frame within 30 dB of the loudest one."""
+    frames = len(pcm) // frame
+    if frames == 0:
+        return len(pcm)
+    level = np.sqrt(np.mean(np.square(pcm[: frames * frame].reshape(frames, frame)), axis=1))
+    loud = np.nonzero(level > level.max() * 10 ** (-30 / 20))[0]
+    return int((loud[-1] + 1) * frame) if len(loud) else len(pcm)

@@ -40,13 +40,13 @@ def test_style_tables_round_trip_and_are_checked(tmp_path):
         load_table(tmp_path / "junk.npy")
 
 
-def test_pieces_start_short_break_at_clauses_and_keep_every_word():
+def test_pieces_are_clauses_and_keep_every_word():
     phonemes = "tədˈeɪ wiː ɑːɹ lˈʊkɪŋ æt ðə nˈuː kˈɛɾəl, ænd ɪt bˈɔɪlz ɐ fˈʊl lˈiːɾɚ."
-    pieces = split_pieces(phonemes, first=12, rest=160)
-    assert " ".join(pieces) == phonemes
-    assert len(pieces[0]) <= 12 + max(len(w) for w in phonemes.split())
-    assert any(p.endswith(",") for p in pieces)
-    assert split_pieces("ɐ", 12, 160) == ["ɐ"]
+    assert split_pieces(phonemes) == [phonemes[: phonemes.index(",") + 1], phonemes[phonemes.index(",") + 2:]]
+    assert split_pieces("oʊ, ɐ bˈɔɪlz.") == ["oʊ, ɐ bˈɔɪlz."]  # too short a clause joins the next
+    long = " ".join(["lˈʊkɪŋ"] * 60)
+    assert all(len(p) <= 160 for p in split_pieces(long)) and " ".join(split_pieces(long)) == long
+    assert split_pieces("ɐ") == ["ɐ"]
 
 
 def test_pcm_stream_keeps_odd_bytes_for_the_next_feed():
