@@ -1,59 +1,97 @@
-"""Closed lids, painted. The warp squeezes the eye's opening to a line as the lids meet, but
-a sliver of white and iris survives the squeeze; as a blink completes, lid skin (the
-portrait's own colour, from just above the lash line) covers whatever is left between the
-lids, with a lash line along their seam."""
+"""Closed lids, painted. The warp brings the upper lid down onto the lower one, but a squeeze
+keeps what it squeezes: a sliver of white and iris, and the open eye's lashes (which sit
+above the mesh's lid line, and past its corners) pushed into a dark band that reads as a
+slit. As a blink completes, the eye is filled with the skin around it, a crease is shaded
+where the lid folds, and a lash line is drawn where the lids meet, as on a closed eye."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from .paint import SUB, over, polygon_mask, soft_mask
+from .paint import SUB, over, polygon_mask
 
 COVER_FROM = 0.6  # blink amount where painting starts; fully covered at 1
+# How far past the mesh's lid line the closed lid is repainted, to cover the open eye's lashes
+# and fold that the squeeze pushes down: above its upper lid (eye heights) and past its
+# corners (eye widths).
+LID_ABOVE = 1.0
+PAST_CORNERS = 0.2
+LASH_LINE = 0.06  # the closed lashes' thickness, in eye widths
 
 
 class LidPainter:
-    def __init__(self, frame: np.ndarray, lids: list[tuple[np.ndarray, np.ndarray]], face_h: float) -> None:
+    def __init__(self, frame: np.ndarray, lids: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """``frame``: the framed portrait; ``lids``: per eye its (upper, lower) lid contours,
-        corner to corner, in output pixels; ``face_h``: the face's height in output pixels."""
-        self.face_h = face_h
-        self.skin, self.lash = [], []
+        corner to corner, in output pixels, at FaceState zero."""
+        self.lift, self.lash, self.eye_h = [], [], []
         for upper, lower in lids:
-            eye_h = float(np.max(lower[:, 1] - upper[:, 1]))
-            # Lid skin: a band above the lash line, as tall as the eye is open.
-            band = np.concatenate([upper - [0, 0.3 * eye_h], (upper - [0, 1.1 * eye_h])[::-1]])
-            skin = frame[polygon_mask(frame.shape[:2], band)].astype(np.float32)
-            self.skin.append(np.median(skin, 0))
+            opening = _curve(lower, upper[:, 0]) - upper[:, 1]  # per upper-lid point, 0 at the corners
+            self.lift.append(np.column_stack([np.zeros(len(upper)), LID_ABOVE * opening]))
+            self.eye_h.append(float(opening.max()))
             # Lashes: the darkest pixels along the upper lid's edge.
             edge = frame[polygon_mask(frame.shape[:2], np.concatenate([upper - [0, 2], (upper + [0, 2])[::-1]]))]
             dark = edge[np.argsort(edge.astype(np.float32).sum(1))[: max(1, len(edge) // 5)]]
-            self.lash.append(np.mean(dark, 0) * 0.9 + 0.1 * self.skin[-1])
+            self.lash.append(np.mean(dark, 0))
 
     def paint(self, frame: np.ndarray, lids: list[tuple[np.ndarray, np.ndarray]], blinks: list[float]) -> None:
         """``lids``: the posed (upper, lower) contours per eye; ``blinks``: 0 open .. 1 closed."""
-        pad = 0.012 * self.face_h  # the sliver the squeeze leaves, and a little more
-        for (upper, lower), blink, skin, lash in zip(lids, blinks, self.skin, self.lash):
+        # The image-left eye's outer corner is its first point, the image-right one's its last.
+        for outer_last, (upper, lower), blink, lift, eye_h, lash in zip(
+                (False, True), lids, blinks, self.lift, self.eye_h, self.lash):
             cover = float(np.clip((blink - COVER_FROM) / (1 - COVER_FROM), 0, 1))
-            if cover <= 0:
-                continue
-            cover = cover * cover * (3 - 2 * cover)
-            # Upward it also covers the open eye's lashes, squeezed onto the closed lid.
-            polygon = np.concatenate([upper - [0, 2 * pad], (lower + [0, pad])[::-1]])
-            x0, y0 = np.floor(polygon.min(0)).astype(int) - 3
-            x1, y1 = np.ceil(polygon.max(0)).astype(int) + 4
-            h, w = frame.shape[:2]
-            x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-            if x1 <= x0 or y1 <= y0:
-                continue
-            origin = np.array([x0, y0])
-            shape = (y1 - y0, x1 - x0)
-            lid = cv2.GaussianBlur(soft_mask(shape, polygon - origin), (0, 0), max(0.5, pad / 2))
-            lashes = np.zeros(shape, np.uint8)  # 8-bit: OpenCV antialiases only those
-            cv2.polylines(lashes, [np.round((lower - origin) * SUB).astype(np.int32)], False, 255,
-                          max(1, round(0.008 * self.face_h)), cv2.LINE_AA, 4)
-            lashes = 0.85 * cv2.GaussianBlur(lashes.astype(np.float32) / 255.0, (0, 0), 0.6)
-            patch = frame[y0:y1, x0:x1].astype(np.float32)
-            patch = over(patch, np.broadcast_to(skin, (*shape, 3)), lid * cover)
-            patch = over(patch, np.broadcast_to(lash, (*shape, 3)), lashes * cover)
-            frame[y0:y1, x0:x1] = patch.astype(np.uint8)
+            if cover > 0:
+                self._paint_eye(frame, upper, lower, lift, eye_h, lash, cover * cover * (3 - 2 * cover), outer_last)
+
+    @staticmethod
+    def _paint_eye(frame, upper, lower, lift, eye_h, lash, cover: float, outer_last: bool) -> None:
+        across = upper[-1] - upper[0]
+        past = np.zeros_like(upper)
+        past[0], past[-1] = -PAST_CORNERS * across, PAST_CORNERS * across
+        top = upper - lift + past
+        region = np.concatenate([top, (lower + [0, 0.3 * eye_h] + past)[::-1]])
+        pad = int(np.ceil(eye_h)) + 2
+        x0, y0 = np.floor(region.min(0)).astype(int) - pad
+        x1, y1 = np.ceil(region.max(0)).astype(int) + pad
+        h, w = frame.shape[:2]
+        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+            return
+        origin = np.array([x0, y0])
+        patch = frame[y0:y1, x0:x1].astype(np.float32)
+        inside = _soft(patch.shape[:2], region - origin, fill=True)
+        # The skin around the eye, spread into it (a normalized blur): smooth, and continuous
+        # with its surroundings whatever they are.
+        known = 1 - inside
+        sigma = max(1.0, 0.5 * eye_h)
+        skin = cv2.GaussianBlur(patch * known[..., None], (0, 0), sigma) / \
+            np.maximum(cv2.GaussianBlur(known, (0, 0), sigma), 1e-3)[..., None]
+        # The lid's crease, a soft shadow along the region's top; the closed lashes hanging
+        # from the lid margin, thickest toward the outer corner, tapering into both corners.
+        crease = _soft(patch.shape[:2], top - origin, blur=0.25 * eye_h)
+        skin *= 1 - 0.08 * crease[..., None]
+        # A lid margin is a smooth arc: the mesh's kinks would show in a dark line.
+        margin = np.column_stack([upper[:, 0], np.polyval(np.polyfit(upper[:, 0], upper[:, 1], 2), upper[:, 0])])
+        s = np.linspace(0, 1, len(upper)) if outer_last else np.linspace(1, 0, len(upper))
+        hang = LASH_LINE * float(np.linalg.norm(across)) * np.sqrt(np.sin(np.pi * s)) * (0.5 + 0.5 * s)
+        fringe = np.concatenate([margin, (margin + np.column_stack([np.zeros_like(hang), hang]))[::-1]])
+        lashes = _soft(patch.shape[:2], fringe - origin, fill=True)
+        patch = over(patch, skin, inside * cover)
+        patch = over(patch, np.broadcast_to(lash, patch.shape), lashes * cover)
+        frame[y0:y1, x0:x1] = patch.astype(np.uint8)
+
+
+def _soft(shape, points: np.ndarray, fill: bool = False, blur: float = 0.5) -> np.ndarray:
+    """An antialiased, blurred float mask of a filled polygon or of a 1 px polyline."""
+    mask = np.zeros(shape, np.uint8)  # 8-bit: OpenCV antialiases only those
+    pts = [np.round(points * SUB).astype(np.int32)]
+    if fill:
+        cv2.fillPoly(mask, pts, 255, cv2.LINE_AA, 4)
+    else:
+        cv2.polylines(mask, pts, False, 255, 1, cv2.LINE_AA, 4)
+    return cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), blur)
+
+
+def _curve(contour: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The contour's y at each x (a lid is a function of x between its corners)."""
+    order = np.argsort(contour[:, 0])
+    return np.interp(xs, contour[order, 0], contour[order, 1])

@@ -49,7 +49,7 @@ class RigRenderer:
             self.base, rest[list(T.LIPS_OUTER_UPPER + T.LIPS_OUTER_LOWER[::-1])],
             rest[self._upper + self._lower[::-1]], self.face_h,
         )
-        self.lids = LidPainter(self.base, self._lids(rest), self.face_h)
+        self.lids = LidPainter(self.base, self._lids(rest))
         self._last: tuple[FaceState, np.ndarray] | None = None
 
     @staticmethod

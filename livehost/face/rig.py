@@ -20,7 +20,7 @@ from .pose import angles, face_size, head_rotation, rotation
 
 CHANNELS = ("jaw", "mouth_w", "mouth_round", "lip_press", "smile", "blink_l", "blink_r",
             "brow", "gaze_x", "gaze_y", "breath")
-RIG_VERSION = 5
+RIG_VERSION = 6
 FACE, HAIR, NECK, SHOULDER, FRAME = range(5)  # control point kinds
 MAX_NEUTRAL_TURN = 20.0  # degrees of portrait head turn undone at FaceState zero
 
@@ -271,7 +271,7 @@ def _blink(eye_upper, eye_lower, iris_slot):
         inside_x = (x > xs_up.min()) & (x < xs_up.max())
         top = np.interp(x, xs_up[o_up], ys_up[o_up])
         bottom = np.interp(x, xs_lo[o_lo], ys_lo[o_lo])
-        seam = bottom - 0.25 * (bottom - top)  # lids meet low, as real ones do
+        seam = bottom - 0.1 * (bottom - top)  # lids meet low, as real ones do
         height = max(float(np.max(bottom - top)), 1.0)
         y = q[:, 1]
         dy = np.zeros(len(q))
