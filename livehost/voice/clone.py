@@ -5,8 +5,8 @@ and voices blend. So: score every stock voice by speaker similarity (resemblyzer
 synthesized probe sentences to the reference), search blend weights (extrapolation allowed)
 with a small evolution strategy, then refine the vector itself with a (1+1) random walk whose
 steps follow the spread of the stock voices. Every new best must stay intelligible (Whisper
-transcribes it) and near the reference's pitch; the speaking rate is matched with Kokoro's
-speed, and its pitch with a pitch shift (searched along with the vector). The state is saved
+transcribes it); the speaking rate is matched with Kokoro's speed, and the pitch with a pitch
+shift (searched along with the vector). The state is saved
 after every improvement, so an interrupted search resumes.
 """
 
@@ -38,8 +38,6 @@ _STAGES = ("stock", "blend", "walk")
 _BLEND_SHARE = 0.25  # of the budget left after the stock voices
 _MAX_SHIFT_ST = 8.0
 _MAX_WER = 0.1
-_PITCH_SLACK_ST = 2.0  # semitones of pitch difference that cost nothing
-_PITCH_COST = 0.005  # per semitone beyond the slack: a tie-breaker, similarity comes first
 
 
 @dataclass
@@ -53,7 +51,6 @@ class SearchState:
     elapsed_s: float = 0.0
     speed: float = 1.0
     pitch: float = 0.0  # semitones
-    best_score: float = -1.0
     best_similarity: float = -1.0
     weights: list[float] = field(default_factory=list)
     sigma: float = 0.3
@@ -86,7 +83,7 @@ class CloneResult:
             "pitch_semitones": round(self.pitch, 2),
             "seconds": round(self.seconds, 1),
             "evaluations": self.evaluations,
-            "rejected_unintelligible_or_off_pitch": self.rejected,
+            "rejected_unintelligible": self.rejected,
             "reference_pitch": None if self.reference_pitch is None else asdict(self.reference_pitch),
             "clone_pitch": None if self.clone_pitch is None else asdict(self.clone_pitch),
         }
@@ -116,8 +113,9 @@ class VoiceSearch:
         self.target = encoder.embed(reference.pcm, reference.sample_rate)
         self.target_pitch = pitch(reference.pcm, reference.sample_rate)
         self.state_dir = state_dir
-        self.rng = np.random.default_rng(seed)
         self.state = self._load_state() or SearchState(sha1(reference.pcm))
+        # A resumed search draws new steps, not the ones it already tried.
+        self.rng = np.random.default_rng([seed, self.state.evaluations])
         self.best_table = self._load_best()
 
     # -- scoring ---------------------------------------------------------------------------
@@ -126,20 +124,11 @@ class VoiceSearch:
                               pitch=self.state.pitch if shift is None else shift, whole=True)
         return np.concatenate([c.pcm for c in engine.synthesize(PROBE)])
 
-    def score(self, table: np.ndarray, shift: float | None = None) -> tuple[float, float, np.ndarray]:
-        """(score to maximize, speaker similarity, the probe audio)."""
+    def score(self, table: np.ndarray, shift: float | None = None) -> tuple[float, np.ndarray]:
+        """(speaker similarity to the reference, the probe audio)."""
         audio = self.render(table, shift=shift)
-        sim = similarity(self.encoder.embed(audio, SAMPLE_RATE), self.target)
         self.state.evaluations += 1
-        return sim - self._pitch_cost(audio), sim, audio
-
-    def _pitch_cost(self, audio: np.ndarray) -> float:
-        if self.target_pitch is None:
-            return 0.0
-        found = pitch(audio, SAMPLE_RATE)
-        if found is None:
-            return 0.05
-        return _PITCH_COST * max(0.0, self.target_pitch.distance(found) - _PITCH_SLACK_ST)
+        return similarity(self.encoder.embed(audio, SAMPLE_RATE), self.target), audio
 
     def _matching_shift(self, audio: np.ndarray) -> float:
         """The pitch shift (semitones, to half a semitone) that meets the reference's median."""
@@ -155,18 +144,17 @@ class VoiceSearch:
     def _offer(self, table: np.ndarray, weights: list[float] | None = None, shift: float | None = None) -> bool:
         """Score a candidate and keep it if it is better and still intelligible."""
         shift = self.state.pitch if shift is None else shift
-        score, sim, audio = self.score(table, shift)
-        if score <= self.state.best_score:
+        sim, audio = self.score(table, shift)
+        if sim <= self.state.best_similarity:
             return False
         if self.best_table is not None and self.intelligible(audio) > _MAX_WER:
             self.state.rejected += 1
             return False
-        self._accept(table, score, sim, weights, shift)
+        self._accept(table, sim, weights, shift)
         return True
 
-    def _accept(self, table, score: float, sim: float, weights, shift: float) -> None:
-        self.best_table, self.state.best_score, self.state.best_similarity = table, score, sim
-        self.state.pitch = shift
+    def _accept(self, table, sim: float, weights, shift: float) -> None:
+        self.best_table, self.state.best_similarity, self.state.pitch = table, sim, shift
         if weights is not None:
             self.state.weights = list(map(float, weights))
 
@@ -199,12 +187,12 @@ class VoiceSearch:
 
     def _stock_stage(self, report: Callable[[], None]) -> None:
         """Each stock voice as it is (the figure to beat), then shifted to the reference's pitch."""
-        self.best_table, self.state.best_score = None, -1.0  # the first offer always wins
+        self.best_table, self.state.best_similarity = None, -1.0  # stock voices need no Whisper check
         for i, name in enumerate(self.names):
-            score, self.state.stock[name], audio = self.score(self.stock[i], shift=0.0)
+            self.state.stock[name], audio = self.score(self.stock[i], shift=0.0)
             weights = np.eye(len(self.names))[i]
-            if score > self.state.best_score:
-                self._accept(self.stock[i], score, self.state.stock[name], weights, 0.0)
+            if self.state.stock[name] > self.state.best_similarity:
+                self._accept(self.stock[i], self.state.stock[name], weights, 0.0)
             shift = self._matching_shift(audio)
             if shift:
                 self._offer(self.stock[i], weights, shift=shift)
@@ -221,8 +209,8 @@ class VoiceSearch:
         if phonemes >= 10:
             self.state.speed = float(np.clip(ref_rate / clone_rate, 0.75, 1.4))
         log.info("rate: reference %.1f, clone %.1f phonemes/s → speed %.2f", ref_rate, clone_rate, self.state.speed)
-        # The best score was taken at speed 1: take it again at the matched speed.
-        self.state.best_score, self.state.best_similarity, _ = self.score(self.best_table)
+        # The best similarity was taken at speed 1: take it again at the matched speed.
+        self.state.best_similarity, _ = self.score(self.best_table)
 
     def _blend_stage(self, done: Callable[[], bool]) -> None:
         """(μ/μ, λ) evolution strategy on affine blend weights (they sum to 1, may be < 0)."""
@@ -245,13 +233,19 @@ class VoiceSearch:
         sigma = self.state.sigma
         while not done():
             step = (sigma * self.spread * self.rng.standard_normal(self.spread.shape)).astype(np.float32)
-            shift = self.state.pitch + 0.7 * sigma * self.rng.standard_normal()
-            if self._offer(self.best_table + step, shift=float(np.clip(shift, -_MAX_SHIFT_ST, _MAX_SHIFT_ST))):
+            turn = 0.7 * sigma * self.rng.standard_normal()
+            if self._offer(self.best_table + step, shift=self._shifted(turn)):
                 sigma = min(1.0, sigma * 1.5)
+                # A step that helped often helps again: follow it while it does.
+                while not done() and self._offer(self.best_table + step, shift=self._shifted(turn)):
+                    pass
                 self._save()
             else:
                 sigma = max(0.03, sigma * 0.93)
             self.state.sigma = sigma
+
+    def _shifted(self, turn: float) -> float:
+        return float(np.clip(self.state.pitch + turn, -_MAX_SHIFT_ST, _MAX_SHIFT_ST))
 
     def _next_stage(self) -> None:
         self.state.stage += 1

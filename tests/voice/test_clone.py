@@ -27,7 +27,9 @@ def test_clone_updates_the_persona_and_resumes(persona_folder, speech_path, run_
                     "--budget-s", "30")
     assert first.returncode == 0, first.stderr[-2000:]
     report = json.loads(first.stdout)
-    assert report["similarity_after"] >= report["similarity_before"] - 1e-6
+    # The search keeps the best candidate; only matching the reference's speaking rate (done
+    # once, after the stock voices) may cost a little similarity.
+    assert report["similarity_after"] >= report["similarity_before"] - 0.03
     assert set(report["similarity_stock"]) == {"jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"}
     assert report["wer"] <= 0.2 and report["evaluations"] >= 5
     assert json.loads((persona_folder / "voice-clone.json").read_text())["similarity_after"] == report["similarity_after"]
