@@ -6,10 +6,9 @@ where the lid folds, and a lash line is drawn where the lids meet, as on a close
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
-from .paint import SUB, over, polygon_mask
+from .paint import over, polygon_mask, soft_mask, spread_into
 
 COVER_FROM = 0.6  # blink amount where painting starts; fully covered at 1
 # How far past the mesh's lid line the closed lid is repainted, to cover the open eye's lashes
@@ -58,37 +57,21 @@ class LidPainter:
             return
         origin = np.array([x0, y0])
         patch = frame[y0:y1, x0:x1].astype(np.float32)
-        inside = _soft(patch.shape[:2], region - origin, fill=True)
-        # The skin around the eye, spread into it (a normalized blur): smooth, and continuous
-        # with its surroundings whatever they are.
-        known = 1 - inside
-        sigma = max(1.0, 0.5 * eye_h)
-        skin = cv2.GaussianBlur(patch * known[..., None], (0, 0), sigma) / \
-            np.maximum(cv2.GaussianBlur(known, (0, 0), sigma), 1e-3)[..., None]
+        inside = soft_mask(patch.shape[:2], region - origin, blur=0.5)
+        skin = spread_into(patch, inside, max(1.0, 0.5 * eye_h))  # the skin around the eye
         # The lid's crease, a soft shadow along the region's top; the closed lashes hanging
         # from the lid margin, thickest toward the outer corner, tapering into both corners.
-        crease = _soft(patch.shape[:2], top - origin, blur=0.25 * eye_h)
+        crease = soft_mask(patch.shape[:2], top - origin, line=True, blur=0.25 * eye_h)
         skin *= 1 - 0.08 * crease[..., None]
         # A lid margin is a smooth arc: the mesh's kinks would show in a dark line.
         margin = np.column_stack([upper[:, 0], np.polyval(np.polyfit(upper[:, 0], upper[:, 1], 2), upper[:, 0])])
         s = np.linspace(0, 1, len(upper)) if outer_last else np.linspace(1, 0, len(upper))
         hang = LASH_LINE * float(np.linalg.norm(across)) * np.sqrt(np.sin(np.pi * s)) * (0.5 + 0.5 * s)
         fringe = np.concatenate([margin, (margin + np.column_stack([np.zeros_like(hang), hang]))[::-1]])
-        lashes = _soft(patch.shape[:2], fringe - origin, fill=True)
+        lashes = soft_mask(patch.shape[:2], fringe - origin, blur=0.5)
         patch = over(patch, skin, inside * cover)
         patch = over(patch, np.broadcast_to(lash, patch.shape), lashes * cover)
         frame[y0:y1, x0:x1] = patch.astype(np.uint8)
-
-
-def _soft(shape, points: np.ndarray, fill: bool = False, blur: float = 0.5) -> np.ndarray:
-    """An antialiased, blurred float mask of a filled polygon or of a 1 px polyline."""
-    mask = np.zeros(shape, np.uint8)  # 8-bit: OpenCV antialiases only those
-    pts = [np.round(points * SUB).astype(np.int32)]
-    if fill:
-        cv2.fillPoly(mask, pts, 255, cv2.LINE_AA, 4)
-    else:
-        cv2.polylines(mask, pts, False, 255, 1, cv2.LINE_AA, 4)
-    return cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), blur)
 
 
 def _curve(contour: np.ndarray, xs: np.ndarray) -> np.ndarray:

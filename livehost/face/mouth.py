@@ -1,13 +1,15 @@
 """The inside of the mouth, painted where the lips part: a dark cavity, the upper teeth
 under the upper lip and a hint of tongue, all coloured from the portrait's own lips and
-light so they sit in the picture. Nothing is drawn while the lips touch."""
+light so they sit in the picture. While the lips touch, only the seam where they meet."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from .paint import SUB, over, polygon_mask, soft_mask
+from .paint import SUB, over, polygon_mask, soft_mask, spread_into
+
+SEAM_ABOVE, SEAM_BELOW = 0.03, 0.012  # the seam's repainted band, in face heights
 
 
 class MouthPainter:
@@ -20,22 +22,43 @@ class MouthPainter:
         self.cavity = lip * [0.32, 0.13, 0.13]  # a deep, red-tinted shadow
         self.teeth = np.clip((0.85 * np.array([242.0, 236.0, 222.0]) + 0.15 * lip) * (0.3 + 0.7 * light), 0, 255)
         self.tongue = lip * [0.8, 0.45, 0.45]
-        self.lip, self.seam = lip, lip * 0.7
+        self.seam = lip * 0.45  # the shadow where the lips meet
         self.face_h = face_h
 
-    def _seam(self, frame: np.ndarray, line: np.ndarray) -> None:
-        """Where the lips meet: a soft lip-coloured line, hiding whatever the photo had
-        between them (teeth of a smiling portrait squeezed to a bright thread)."""
-        points = [np.round(line * SUB).astype(np.int32)]
-        for colour, width in ((self.lip, 0.016), (self.seam, 0.004)):
-            cv2.polylines(frame, points, False, tuple(float(c) for c in colour),
-                          max(1, round(width * self.face_h)), cv2.LINE_AA, 4)
+    def _seam(self, frame: np.ndarray, upper: np.ndarray, lower: np.ndarray, strength: float) -> None:
+        """Where the lips meet: a band around the seam is filled with the lips on either side
+        (hiding what the photo had between them: a smile's teeth, squeezed to a bright thread,
+        and the mesh's inner lip line sits inside them), then a soft, thin shadow is drawn
+        along the seam, deepest toward the corners."""
+        seam = (upper + lower) / 2
+        reach = np.sin(np.linspace(0, np.pi, len(seam))) ** 0.5  # the band tapers into the corners
+        up, down = SEAM_ABOVE * self.face_h * reach, SEAM_BELOW * self.face_h * reach
+        band = np.concatenate([seam - np.column_stack([0 * up, up]), (seam + np.column_stack([0 * down, down]))[::-1]])
+        pad = int(np.ceil(SEAM_ABOVE * self.face_h)) + 3
+        x0, y0 = np.floor(band.min(0)).astype(int) - pad
+        x1, y1 = np.ceil(band.max(0)).astype(int) + pad
+        h, w = frame.shape[:2]
+        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+            return
+        origin = np.array([x0, y0])
+        patch = frame[y0:y1, x0:x1].astype(np.float32)
+        inside = soft_mask(patch.shape[:2], band - origin, blur=0.5)
+        lips = spread_into(patch, inside, max(1.0, SEAM_ABOVE * self.face_h))
+        patch = over(patch, lips, inside * strength)
+        u = np.linspace(-1, 1, len(seam))
+        shadow = soft_mask(patch.shape[:2], seam - origin, line=True, blur=0.004 * self.face_h)
+        depth = np.clip(0.5 + 0.5 * np.abs(u) ** 2, 0, 1)  # along the seam, more toward the corners
+        along = np.interp(np.arange(x0, x1), seam[:, 0], depth)[None, :]
+        patch = over(patch, np.broadcast_to(self.seam, patch.shape), 0.7 * shadow * along * strength)
+        frame[y0:y1, x0:x1] = patch.astype(np.uint8)
 
     def paint(self, frame: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> None:
         """``upper``/``lower``: inner lip contours, corner to corner, in output pixels."""
         gap = float(np.max(lower[:, 1] - upper[:, 1]))
+        sealed = 1 - gap / (SEAM_ABOVE * self.face_h)  # the seam fades as the lips part
+        if sealed > 0:
+            self._seam(frame, upper, lower, sealed)
         if gap < 0.75:
-            self._seam(frame, (upper + lower) / 2)
             return
         polygon = np.concatenate([upper, lower[::-1][1:-1]])
         x0, y0 = np.floor(polygon.min(0)).astype(int) - 2

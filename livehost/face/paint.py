@@ -14,10 +14,24 @@ def over(base: np.ndarray, colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return base * (1 - a) + colour * a
 
 
-def soft_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(polygon * SUB).astype(np.int32)], 255, cv2.LINE_AA, 4)
-    return mask.astype(np.float32) / 255.0
+def soft_mask(shape: tuple[int, int], points: np.ndarray, line: bool = False, blur: float = 0.0) -> np.ndarray:
+    """Antialiased float mask of a filled polygon, or of a 1 px polyline, optionally blurred."""
+    mask = np.zeros(shape, np.uint8)  # 8-bit: OpenCV antialiases only those
+    pts = [np.round(points * SUB).astype(np.int32)]
+    if line:
+        cv2.polylines(mask, pts, False, 255, 1, cv2.LINE_AA, 4)
+    else:
+        cv2.fillPoly(mask, pts, 255, cv2.LINE_AA, 4)
+    out = mask.astype(np.float32) / 255.0
+    return cv2.GaussianBlur(out, (0, 0), blur) if blur > 0 else out
+
+
+def spread_into(patch: np.ndarray, inside: np.ndarray, sigma: float) -> np.ndarray:
+    """The colours around ``inside`` (a 0..1 mask) spread into it by a normalized blur:
+    smooth, and continuous with its surroundings whatever they are."""
+    known = 1 - inside
+    total = cv2.GaussianBlur(patch * known[..., None], (0, 0), sigma)
+    return total / np.maximum(cv2.GaussianBlur(known, (0, 0), sigma), 1e-3)[..., None]
 
 
 def polygon_mask(shape: tuple[int, int], polygon: np.ndarray, dilate: int = 0) -> np.ndarray:
