@@ -9,7 +9,7 @@ import numpy as np
 
 from .paint import SUB, over, polygon_mask, soft_mask, spread_into
 
-SEAM_ABOVE, SEAM_BELOW = 0.03, 0.012  # the seam's repainted band, in face heights
+SEAM_ABOVE, SEAM_BELOW = 0.015, 0.012  # the seam's repainted band, in face heights
 
 
 class MouthPainter:

@@ -20,7 +20,7 @@ from .pose import angles, face_size, head_rotation, rotation
 
 CHANNELS = ("jaw", "mouth_w", "mouth_round", "lip_press", "smile", "blink_l", "blink_r",
             "brow", "gaze_x", "gaze_y", "breath")
-RIG_VERSION = 6
+RIG_VERSION = 7
 FACE, HAIR, NECK, SHOULDER, FRAME = range(5)  # control point kinds
 MAX_NEUTRAL_TURN = 20.0  # degrees of portrait head turn undone at FaceState zero
 
@@ -153,15 +153,15 @@ def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, ir
     gap = float(np.mean(geo.y(T.LIPS_INNER_LOWER[1:-1]) - geo.y(T.LIPS_INNER_UPPER[1:-1])))
     jaw_travel = JAW_TRAVEL * fh
     # A portrait with parted lips is closed at FaceState zero: the jaw comes up half the gap
-    # and the upper lip down the other half, which keeps the face's length (and likeness).
+    # and the upper lip rolls down over the other half, its outer line staying put (moving
+    # it costs likeness: dlib distance at neutral 0.29 → 0.19 on the astronaut).
     neutral = -0.5 * max(gap, 0.0) / jaw_travel * shapes[CHANNELS.index("jaw")]
-    upper, _ = _lip_sets()
-    neutral[upper, 1] += 0.5 * max(gap, 0.0)
+    _roll(neutral, UPPER_RINGS, np.full(len(T.LIPS_INNER_UPPER) - 2, 0.5 * max(gap, 0.0)))
     # Then each pair of inner-lip points meets exactly, so the lips seal along their length.
     top, bottom = list(T.LIPS_INNER_UPPER[1:-1]), list(T.LIPS_INNER_LOWER[1:-1])
     residual = (geo.q[bottom, 1] + neutral[bottom, 1]) - (geo.q[top, 1] + neutral[top, 1])
-    neutral[bottom, 1] -= residual / 2
-    neutral[top, 1] += residual / 2
+    _roll(neutral, UPPER_RINGS, residual / 2)
+    _roll(neutral, LOWER_RINGS, -residual / 2)
     box = np.concatenate([mesh[:, :2].min(0), mesh[:, :2].max(0)])
     return Rig(image_hash, np.asarray(image_size), mesh, irises, points, kind, pose_weight, shapes,
                neutral, pivot, r0, box, gap / fh, person)
@@ -200,9 +200,23 @@ def _near_mouth(geo: _Frame, n_face: int, reach: float) -> np.ndarray:
     return w
 
 
+# Each lip's rings, inner to outer. The jaw, rounding and press move all four: a ring left
+# behind (the middle ones lie on the inner line in a smiling photo) drags the lip's edge.
+UPPER_RINGS = (T.LIPS_INNER_UPPER, T.LIPS_SEMI_INNER_UPPER, T.LIPS_SEMI_OUTER_UPPER, T.LIPS_OUTER_UPPER)
+LOWER_RINGS = (T.LIPS_INNER_LOWER, T.LIPS_SEMI_INNER_LOWER, T.LIPS_SEMI_OUTER_LOWER, T.LIPS_OUTER_LOWER)
+RING_ENDS = [ring[i] for ring in UPPER_RINGS for i in (0, -1)]  # the corners, shared by both lips
+
+
+def _roll(shift: np.ndarray, rings, dy: np.ndarray) -> None:
+    """Moves a lip's inner line down by ``dy`` (per point, corners excluded), the rings
+    behind it less and less, its outer line not at all."""
+    for share, ring in zip(np.linspace(1, 0, len(rings)), rings):
+        shift[list(ring[1:-1]), 1] += share * dy
+
+
 def _lip_sets():
-    upper = set(T.LIPS_OUTER_UPPER + T.LIPS_INNER_UPPER) - set(T.MOUTH_CORNERS) - {78, 308}
-    lower = set(T.LIPS_OUTER_LOWER + T.LIPS_INNER_LOWER) - set(T.MOUTH_CORNERS) - {78, 308}
+    upper = {i for ring in UPPER_RINGS for i in ring[1:-1]}
+    lower = {i for ring in LOWER_RINGS for i in ring[1:-1]}
     return sorted(upper), sorted(lower)
 
 
@@ -216,7 +230,7 @@ def _jaw(geo: _Frame, n_face: int, irises) -> np.ndarray:
     upper, lower = _lip_sets()
     w[upper] = -0.1  # the upper lip lifts a little as the mouth opens
     w[lower] = 1.0
-    w[list(T.MOUTH_CORNERS) + [78, 308]] = 0.35
+    w[RING_ENDS] = 0.35
     out = np.zeros_like(q)
     out[:, 1] = JAW_TRAVEL * geo.fh * w
     return out
@@ -239,10 +253,10 @@ def _round(geo: _Frame, n_face: int, irises) -> np.ndarray:
 
 def _press(geo: _Frame, n_face: int, irises) -> np.ndarray:
     out = np.zeros_like(geo.q)
-    out[list(T.LIPS_OUTER_UPPER[1:-1]), 1] += 0.02 * geo.fh  # lips thin and meet
-    out[list(T.LIPS_INNER_UPPER[1:-1]), 1] += 0.012 * geo.fh
-    out[list(T.LIPS_OUTER_LOWER[1:-1]), 1] -= 0.02 * geo.fh
-    out[list(T.LIPS_INNER_LOWER[1:-1]), 1] -= 0.012 * geo.fh
+    # Lips thin and meet: the outer lines move most, the rings inside them less.
+    for travel, up, down in zip(np.linspace(0.012, 0.02, 4) * geo.fh, UPPER_RINGS, LOWER_RINGS):
+        out[list(up[1:-1]), 1] += travel
+        out[list(down[1:-1]), 1] -= travel
     return out
 
 
