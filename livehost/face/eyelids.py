@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .paint import over, polygon_mask, soft_mask, spread_into
+from .paint import curve_y, over, polygon_mask, soft_mask, spread_into
 
 COVER_FROM = 0.6  # blink amount where painting starts; fully covered at 1
 # How far past the mesh's lid line the closed lid is repainted, to cover the open eye's lashes
@@ -25,7 +25,7 @@ class LidPainter:
         corner to corner, in output pixels, at FaceState zero."""
         self.lift, self.lash, self.eye_h = [], [], []
         for upper, lower in lids:
-            opening = _curve(lower, upper[:, 0]) - upper[:, 1]  # per upper-lid point, 0 at the corners
+            opening = curve_y(lower, upper[:, 0]) - upper[:, 1]  # per upper-lid point, 0 at the corners
             self.lift.append(np.column_stack([np.zeros(len(upper)), LID_ABOVE * opening]))
             self.eye_h.append(float(opening.max()))
             # Lashes: the darkest pixels along the upper lid's edge.
@@ -72,9 +72,3 @@ class LidPainter:
         patch = over(patch, skin, inside * cover)
         patch = over(patch, np.broadcast_to(lash, patch.shape), lashes * cover)
         frame[y0:y1, x0:x1] = patch.astype(np.uint8)
-
-
-def _curve(contour: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """The contour's y at each x (a lid is a function of x between its corners)."""
-    order = np.argsort(contour[:, 0])
-    return np.interp(xs, contour[order, 0], contour[order, 1])

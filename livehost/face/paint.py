@@ -1,5 +1,5 @@
-"""Small painting helpers shared by the mouth and the lids: antialiased polygon masks and
-alpha blending in float."""
+"""Small painting helpers shared by the mouth, the teeth and the lids: antialiased polygon
+masks, alpha blending in float, contours as curves, shading ramps and colour greying."""
 
 from __future__ import annotations
 
@@ -40,3 +40,20 @@ def polygon_mask(shape: tuple[int, int], polygon: np.ndarray, dilate: int = 0) -
     if dilate > 0:
         mask = cv2.dilate(mask, np.ones((dilate, dilate), np.uint8))
     return mask.astype(bool)
+
+
+def curve_y(contour: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The contour's y at each x (a lid or a lip's edge is a function of x between its corners)."""
+    order = np.argsort(contour[:, 0])
+    return np.interp(xs, contour[order, 0], contour[order, 1])
+
+
+def ramp(x: np.ndarray | float) -> np.ndarray:
+    """0 below 0, 1 above 1, smooth in between."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def grey(colour: np.ndarray, amount: float) -> np.ndarray:
+    """``colour`` drawn toward its own grey by ``amount`` (0 unchanged, 1 grey)."""
+    return colour + amount * (np.mean(colour, axis=-1, keepdims=True) - colour)

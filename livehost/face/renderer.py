@@ -47,7 +47,8 @@ class RigRenderer:
         rest = self._posed(FaceState())
         self.mouth = MouthPainter(
             self.base, rest[list(T.LIPS_OUTER_UPPER + T.LIPS_OUTER_LOWER[::-1])],
-            rest[self._upper + self._lower[::-1]], self.face_h,
+            rest[self._upper + self._lower[::-1]],
+            (self._points_out[self._upper], self._points_out[self._lower]), self.face_h,
         )
         self.lids = LidPainter(self.base, self._lids(rest))
         self._last: tuple[FaceState, np.ndarray] | None = None

@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from . import topology as T
+from .paint import ramp
 from .pose import angles, face_size, head_rotation, rotation
 
 CHANNELS = ("jaw", "mouth_w", "mouth_round", "lip_press", "smile", "blink_l", "blink_r",
             "brow", "gaze_x", "gaze_y", "breath")
-RIG_VERSION = 7
+RIG_VERSION = 8
 FACE, HAIR, NECK, SHOULDER, FRAME = range(5)  # control point kinds
 MAX_NEUTRAL_TURN = 20.0  # degrees of portrait head turn undone at FaceState zero
 
@@ -67,11 +68,6 @@ class Rig:
         values["mouth_open"] = float(values["mouth_open"])
         values["version"] = int(values["version"])
         return cls(**values)
-
-
-def _smooth(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
 
 
 @dataclass(frozen=True)
@@ -195,7 +191,7 @@ def _near_mouth(geo: _Frame, n_face: int, reach: float) -> np.ndarray:
     cx, cy, half, _ = _mouth(geo)
     d = np.hypot(np.maximum(np.abs(geo.q[:, 0] - cx) - half, 0), geo.q[:, 1] - cy)
     lip_h = np.ptp(geo.y(T.LIPS_OUTER_UPPER + T.LIPS_OUTER_LOWER)) / 2
-    w = 1 - _smooth((d - lip_h) / (reach * geo.fh))
+    w = 1 - ramp((d - lip_h) / (reach * geo.fh))
     w[n_face:] = 0
     return w
 
@@ -223,13 +219,14 @@ def _lip_sets():
 def _jaw(geo: _Frame, n_face: int, irises) -> np.ndarray:
     cx, cy, half, _ = _mouth(geo)
     q = geo.q
-    below = _smooth((q[:, 1] - cy) / (0.06 * geo.fh))
-    central = 1 - _smooth((np.abs(q[:, 0] - cx) - 0.22 * geo.fw) / (0.3 * geo.fw))
+    below = ramp((q[:, 1] - cy) / (0.06 * geo.fh))
+    central = 1 - ramp((np.abs(q[:, 0] - cx) - 0.22 * geo.fw) / (0.3 * geo.fw))
     w = below * central
     w[n_face:] *= 0.5 * (q[n_face:, 1] > cy)  # the neck under the chin follows, half as far
     upper, lower = _lip_sets()
     w[upper] = -0.1  # the upper lip lifts a little as the mouth opens
-    w[lower] = 1.0
+    # The lower lip drops most in the middle, so the mouth opens to a rounded shape.
+    w[lower] = 0.35 + 0.65 * (1 - np.clip(np.abs(q[lower, 0] - cx) / half, 0, 1) ** 2)
     w[RING_ENDS] = 0.35
     out = np.zeros_like(q)
     out[:, 1] = JAW_TRAVEL * geo.fh * w
@@ -267,7 +264,7 @@ def _smile(geo: _Frame, n_face: int, irises) -> np.ndarray:
     cheeks = geo.q[list(T.CHEEKS)]
     for c in cheeks:
         d = np.hypot(*(geo.q[:, :2] - c[:2]).T) / (0.15 * geo.fw)
-        lift = (1 - _smooth(d)) * 0.02 * geo.fh
+        lift = (1 - ramp(d)) * 0.02 * geo.fh
         lift[n_face:] = 0
         out[:, 1] = np.minimum(out[:, 1], -lift)
     for lower in (T.LEFT_EYE_LOWER, T.RIGHT_EYE_LOWER):
@@ -293,10 +290,10 @@ def _blink(eye_upper, eye_lower, iris_slot):
         dy[between] = seam[between] - y[between]
         # Lid skin above slides down, fading out toward the brow; a little below slides up.
         above = y < top
-        fade_up = 1 - _smooth((top - y) / (1.6 * height))
+        fade_up = 1 - ramp((top - y) / (1.6 * height))
         dy[above] = ((seam - top) * fade_up)[above]
         below = y > bottom
-        fade_dn = 1 - _smooth((y - bottom) / (0.8 * height))
+        fade_dn = 1 - ramp((y - bottom) / (0.8 * height))
         dy[below] = ((seam - bottom) * fade_dn)[below]
         corner_fade = np.where(inside_x, 1.0, 0.0)
         dy *= corner_fade
@@ -319,7 +316,7 @@ def _brow(geo: _Frame, n_face: int, irises) -> np.ndarray:
     eye_y = geo.y(T.LEFT_EYE_UPPER + T.RIGHT_EYE_UPPER).mean()
     span = max(eye_y - brow_y, 1.0)
     y = q[:, 1]
-    w = np.where(y > brow_y, 1 - _smooth((y - brow_y) / span), 0.5 + 0.5 * (1 - _smooth((brow_y - y) / (0.35 * geo.fh))))
+    w = np.where(y > brow_y, 1 - ramp((y - brow_y) / span), 0.5 + 0.5 * (1 - ramp((brow_y - y) / (0.35 * geo.fh))))
     w[brows] = 1.0
     w[n_face:] = 0
     out = np.zeros_like(q)

@@ -101,3 +101,50 @@ def test_a_full_blink_covers_the_whites(renderer):
     assert white_share(FaceState()) > 0.1
     assert white_share(FaceState(blink_l=1, blink_r=1)) < 0.01
     assert white_share(FaceState(blink_l=0.5, blink_r=0.5)) > 0.02  # half-closed: still open
+
+
+def _mouth_column(renderer, state, x_share):
+    """The frame's pixels down the inner mouth, at ``x_share`` of its width, lip to lip."""
+    from livehost.face import topology as T
+    from livehost.face.paint import curve_y
+
+    posed = renderer._posed(state)
+    upper, lower = posed[list(T.LIPS_INNER_UPPER)], posed[list(T.LIPS_INNER_LOWER)]
+    x = upper[0, 0] + x_share * (upper[-1, 0] - upper[0, 0])
+    top, bottom = curve_y(upper, np.array([x]))[0], curve_y(lower, np.array([x]))[0]
+    return renderer.render(state)[int(np.ceil(top)) + 1:int(bottom) - 1, int(np.round(x))].astype(float)
+
+
+def test_a_wide_open_mouth_shows_teeth_over_a_dark_warm_cavity(renderer):
+    """Down the middle of a wide-open mouth: teeth under the upper lip, then a cavity that is
+    dark, warm (red over blue) yet far from a saturated red."""
+    column = _mouth_column(renderer, FaceState(jaw=1.0), 0.5)
+    n = len(column)
+    teeth, cavity = column[: n // 6], column[int(0.4 * n): int(0.7 * n)]
+    assert teeth.mean() > 150
+    assert cavity.mean() < 90
+    r, g, b = cavity.mean(0)
+    assert r > b
+    assert (r - min(g, b)) / r < 0.55  # the old painted cavity, a deep red, was 0.7
+
+
+def test_the_teeth_are_the_photo_s_own(astronaut, rig, renderer):
+    """The astronaut smiles with her teeth showing; the open mouth shows those teeth (their
+    gaps and shading along the row), not an even painted bar."""
+    from livehost.face import topology as T
+    from livehost.face.paint import curve_y
+
+    posed = renderer._posed(FaceState(jaw=0.5))
+    upper = posed[list(T.LIPS_INNER_UPPER)]
+    photo_upper = renderer._points_out[list(T.LIPS_INNER_UPPER)]
+    below = 0.02 * renderer.face_h  # a row through the upper teeth
+    shares = np.linspace(0.3, 0.7, 40)
+
+    def row(image, line):
+        xs = line[0, 0] + shares * (line[-1, 0] - line[0, 0])
+        ys = curve_y(line, xs) + below
+        return image[np.round(ys).astype(int), np.round(xs).astype(int)].astype(float).mean(1)
+
+    rendered = row(np.asarray(renderer.render(FaceState(jaw=0.5))), upper)
+    photo = row(renderer.base, photo_upper)
+    assert np.corrcoef(rendered, photo)[0, 1] > 0.7
