@@ -12,6 +12,7 @@ from livehost.loop import RenderLoop
 from livehost.media.clock import MediaClock, Pacer
 from livehost.media.frames import Sentence
 from livehost.media.timeline import SpeechTimeline
+from livehost.motion.align import ensure_timings
 from livehost.persona import Persona
 from livehost.sinks.base import Sink
 from livehost.stages import Stages
@@ -40,7 +41,7 @@ class Channel:
         self.settings, self.persona = settings, persona
         self.clock = MediaClock(settings.audio.sample_rate, settings.video.fps)
         self.timeline = SpeechTimeline(settings.audio.sample_rate)
-        self.voice = VoiceWorker(stages.engine, self.timeline)
+        self.voice = VoiceWorker(stages.engine, self.timeline, prepare=ensure_timings)
         self.loop = RenderLoop(
             self.clock, self.timeline, stages.motion, stages.renderer, sinks,
             on_interrupt=self.voice.interrupt,

@@ -11,9 +11,18 @@ import numpy as np
 from livehost.media.frames import PhonemeTiming, Speech
 from livehost.voice.timing import spread_words, words_of
 
-from .analysis import HOP, SpeechAnalysis
+from .analysis import HOP, SpeechAnalysis, analyze
 
 _MIN_RUN = 3  # frames (30 ms): shorter runs join their neighbour
+
+
+def ensure_timings(speech: Speech) -> Speech:
+    """``speech`` with phoneme and word timings: the engine's, else aligned from its audio.
+    The channel runs this in the voice thread, so the render loop and the trace get timings
+    for every engine."""
+    if speech.phonemes:
+        return speech
+    return align_from_audio(speech, analyze(speech.pcm, speech.sample_rate))
 
 
 def align_from_audio(speech: Speech, analysis: SpeechAnalysis) -> Speech:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -48,17 +48,24 @@ class VoiceWorker:
     the queue and discards the sentence being synthesized.
     """
 
-    def __init__(self, engine: TTSEngine, timeline: SpeechTimeline, max_pending: int = 64):
+    def __init__(
+        self,
+        engine: TTSEngine,
+        timeline: SpeechTimeline,
+        prepare: Callable[[Speech], Speech] = lambda speech: speech,
+        max_pending: int = 64,
+    ):
         self.engine = engine
         self.timeline = timeline
+        # Work on finished speech that belongs off the render loop (e.g. timings for engines
+        # that give none), done here in the worker thread before the speech is queued.
+        self._prepare = prepare
         self._pending: queue.Queue[tuple[int, Sentence] | None] = queue.Queue(max_pending)
         self._generation = 0
         self._busy = 0
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self.failures = 0
-        self.synthesized_seconds = 0.0
-        self.synthesis_seconds = 0.0
         self._thread = threading.Thread(target=self._run, name="voice", daemon=True)
         self._thread.start()
 
@@ -73,10 +80,6 @@ class VoiceWorker:
         with self._lock:
             return self._busy > 0
 
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        with self._idle:
-            return self._idle.wait_for(lambda: self._busy == 0, timeout)
-
     def interrupt(self) -> None:
         with self._lock:
             self._generation += 1
@@ -90,13 +93,10 @@ class VoiceWorker:
             generation, sentence = item
             try:
                 if generation == self._generation:
-                    started = time.perf_counter()
                     chunks = list(self.engine.synthesize(sentence.text))
                     speech = join_chunks(sentence, chunks, self.timeline.sample_rate)
-                    self.synthesis_seconds += time.perf_counter() - started
-                    self.synthesized_seconds += speech.duration
                     if generation == self._generation and len(speech.pcm):
-                        self.timeline.push(speech)
+                        self.timeline.push(self._prepare(speech))
             except Exception as exc:  # one bad sentence must not silence the host
                 self.failures += 1
                 log.error("voice: could not speak %r: %s", sentence.text[:60], exc)
