@@ -1,4 +1,4 @@
-"""Kokoro engine: any style table (stock, blend, cloned), streamed in short pieces with real
+"""Kokoro engine: any style table (stock, blend, cloned), streamed clause by clause with real
 phoneme timings.
 
 A sentence is phonemized whole, then synthesized clause by clause, so the first clause's
