@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .paint import curve_y, over, polygon_mask, soft_mask, spread_into
+from .paint import curve_y, over, patch_box, polygon_mask, soft_mask, spread_into
 
 COVER_FROM = 0.6  # blink amount where painting starts; fully covered at 1
 # How far past the mesh's lid line the closed lid is repainted, to cover the open eye's lashes
@@ -49,12 +49,10 @@ class LidPainter:
         past[0], past[-1] = -PAST_CORNERS * across, PAST_CORNERS * across
         top = upper - lift + past
         region = np.concatenate([top, (lower + [0, 0.3 * eye_h] + past)[::-1]])
-        pad = int(np.ceil(eye_h)) + 2
-        x0, y0 = np.floor(region.min(0)).astype(int) - pad
-        x1, y1 = np.ceil(region.max(0)).astype(int) + pad
-        h, w = frame.shape[:2]
-        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+        box = patch_box(frame.shape, region, int(np.ceil(eye_h)) + 2)
+        if box is None:
             return
+        x0, y0, x1, y1 = box
         origin = np.array([x0, y0])
         patch = frame[y0:y1, x0:x1].astype(np.float32)
         inside = soft_mask(patch.shape[:2], region - origin, blur=0.5)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .paint import SUB, curve_y, grey, over, polygon_mask, ramp, soft_mask, spread_into
+from .paint import SUB, curve_y, grey, over, patch_box, polygon_mask, ramp, soft_mask, spread_into
 from .teeth import Teeth
 
 SEAM_ABOVE, SEAM_BELOW = 0.015, 0.012  # the seam's repainted band, in face heights
@@ -49,12 +49,10 @@ class MouthPainter:
         reach = np.sin(np.linspace(0, np.pi, len(seam))) ** 0.5  # the band tapers into the corners
         up, down = SEAM_ABOVE * self.face_h * reach, SEAM_BELOW * self.face_h * reach
         band = np.concatenate([seam - np.column_stack([0 * up, up]), (seam + np.column_stack([0 * down, down]))[::-1]])
-        pad = int(np.ceil(SEAM_ABOVE * self.face_h)) + 3
-        x0, y0 = np.floor(band.min(0)).astype(int) - pad
-        x1, y1 = np.ceil(band.max(0)).astype(int) + pad
-        h, w = frame.shape[:2]
-        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+        box = patch_box(frame.shape, band, int(np.ceil(SEAM_ABOVE * self.face_h)) + 3)
+        if box is None:
             return
+        x0, y0, x1, y1 = box
         origin = np.array([x0, y0])
         patch = frame[y0:y1, x0:x1].astype(np.float32)
         inside = soft_mask(patch.shape[:2], band - origin, blur=0.5)

@@ -9,6 +9,17 @@ import numpy as np
 SUB = 16  # sub-pixel precision of the polygons (cv2 shift=4)
 
 
+def patch_box(frame_shape: tuple[int, ...], points: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) around ``points`` plus ``pad`` pixels, or None when the box leaves the
+    frame (a feature half out of shot is not painted rather than painted cut)."""
+    x0, y0 = np.floor(points.min(0)).astype(int) - pad
+    x1, y1 = np.ceil(points.max(0)).astype(int) + pad
+    h, w = frame_shape[:2]
+    if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+        return None
+    return int(x0), int(y0), int(x1), int(y1)
+
+
 def over(base: np.ndarray, colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     a = alpha[..., None]
     return base * (1 - a) + colour * a
