@@ -19,6 +19,8 @@ def test_unsigned_8bit_is_centred():
 def test_stereo_is_downmixed():
     stereo = np.stack([np.ones(10), -np.ones(10)], axis=1).astype(np.float32)
     assert np.allclose(to_float32(stereo), 0.0)
+    loud_left = np.stack([np.full(4, 16384), np.zeros(4)], axis=1).astype(np.int16)
+    assert np.allclose(to_float32(loud_left), 0.25)
 
 
 def test_resample_keeps_duration_and_pitch():

@@ -46,3 +46,21 @@ def test_manual_clock_jumps_and_reports_lateness():
     assert manual.lateness(1.5) == pytest.approx(0.25)
     manual.wait_until(1.0)  # never goes back
     assert manual.time == pytest.approx(1.75)
+
+
+def test_realtime_pacer_waits_for_the_wall_clock_and_counts_lateness():
+    import time
+
+    from livehost.media.clock import RealtimePacer
+
+    pacer = RealtimePacer()
+    started = time.monotonic()
+    pacer.wait_until(0.0)  # the first tick anchors media time 0 to now
+    pacer.wait_until(0.08)
+    assert time.monotonic() - started >= 0.075  # never early (late is the machine's business)
+    assert pacer.lateness(0.0) >= 0.075
+    ahead = RealtimePacer(lead=0.05)
+    ahead.wait_until(0.0)
+    # With a lead, a tick 40 ms from now is already due: it is rendered 50 ms ahead of play.
+    assert ahead.lateness(0.04) >= 0.01
+    assert RealtimePacer().lateness(0.04) == 0.0

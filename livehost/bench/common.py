@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import contextmanager
 
 import numpy as np
@@ -14,16 +13,6 @@ from tqdm import tqdm
 
 def progress(items: Iterable, desc: str, total: int | None = None):
     return tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False, dynamic_ncols=True)
-
-
-def time_calls(fn: Callable[[], object], repeats: int, desc: str) -> np.ndarray:
-    """Seconds per call, one entry per repeat."""
-    times = np.empty(repeats)
-    for i in progress(range(repeats), desc):
-        started = time.perf_counter()
-        fn()
-        times[i] = time.perf_counter() - started
-    return times
 
 
 @contextmanager

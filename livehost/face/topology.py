@@ -6,7 +6,7 @@ from __future__ import annotations
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
              400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54,
              103, 67, 109)
-FOREHEAD, CHIN, NOSE_TIP = 10, 152, 1
+FOREHEAD, CHIN = 10, 152
 
 # Lips, each contour from the image-left corner to the image-right one.
 LIPS_OUTER_UPPER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291)

@@ -15,16 +15,16 @@ import soxr
 def to_float32(pcm: np.ndarray) -> np.ndarray:
     """Any integer or float PCM, mono or (frames, channels), to mono float32 in [-1, 1]."""
     pcm = np.asarray(pcm)
-    if pcm.ndim == 2:
-        pcm = pcm.astype(np.float64).mean(axis=1)
-    elif pcm.ndim != 1:
+    if pcm.ndim not in (1, 2):
         raise ValueError(f"PCM must be 1-D or (frames, channels), got shape {pcm.shape}")
     if np.issubdtype(pcm.dtype, np.integer):
         info = np.iinfo(pcm.dtype)
         # Unsigned PCM (8-bit WAV) is offset by half the range.
         offset = (int(info.max) + 1) // 2 if info.min == 0 else 0
         scale = float(max(abs(int(info.min) + offset), int(info.max) - offset))
-        return ((pcm.astype(np.float64) - offset) / scale).astype(np.float32)
+        pcm = (pcm.astype(np.float64) - offset) / scale
+    if pcm.ndim == 2:  # scaled first: a downmix of raw integers would lose their type
+        pcm = pcm.mean(axis=1)
     return np.clip(pcm, -1.0, 1.0).astype(np.float32, copy=False)
 
 

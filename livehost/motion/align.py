@@ -16,13 +16,13 @@ from .analysis import HOP, SpeechAnalysis, analyze
 _MIN_RUN = 3  # frames (30 ms): shorter runs join their neighbour
 
 
-def ensure_timings(speech: Speech) -> Speech:
+def ensure_timings(speech: Speech, analysis: SpeechAnalysis | None = None) -> Speech:
     """``speech`` with phoneme and word timings: the engine's, else aligned from its audio.
     The channel runs this in the voice thread, so the render loop and the trace get timings
     for every engine."""
     if speech.phonemes:
         return speech
-    return align_from_audio(speech, analyze(speech.pcm, speech.sample_rate))
+    return align_from_audio(speech, analysis or analyze(speech.pcm, speech.sample_rate))
 
 
 def align_from_audio(speech: Speech, analysis: SpeechAnalysis) -> Speech:

@@ -9,7 +9,7 @@ from livehost.brain.tags import validate
 from livehost.media.frames import ScheduledSpeech, Sentence, Speech
 from livehost.voice.timing import stressed_time
 
-from .align import align_from_audio
+from .align import ensure_timings
 from .analysis import SpeechAnalysis, analyze
 from .visemes import VisemeTrack
 
@@ -46,6 +46,5 @@ class ActiveSpeech:
 def activate(scheduled: ScheduledSpeech) -> ActiveSpeech:
     speech = replace(scheduled.speech, sentence=validate(scheduled.speech.sentence))
     analysis = analyze(speech.pcm, speech.sample_rate)
-    if not speech.phonemes:
-        speech = align_from_audio(speech, analysis)
+    speech = ensure_timings(speech, analysis)
     return ActiveSpeech(speech, scheduled.t0, analysis, VisemeTrack(speech.phonemes))

@@ -12,10 +12,6 @@ from livehost.voice.timing import stressed_time
 from .atomic import AtomicOutput
 from .base import Overflow, StreamSpec, ThreadedSink
 
-_TICK_FIELDS = ("jaw", "mouth_w", "mouth_round", "lip_press", "smile", "blink_l", "blink_r",
-                "brow", "gaze_x", "gaze_y", "pitch", "yaw", "roll", "breath")
-
-
 def sentence_event(scheduled: ScheduledSpeech) -> dict:
     speech = scheduled.speech
     sentence = speech.sentence
@@ -36,10 +32,8 @@ def sentence_event(scheduled: ScheduledSpeech) -> dict:
 
 
 def tick_record(tick: AVTick) -> dict:
-    face = tick.face
-    record: dict = {"t": round(tick.t, 4), "speaking": tick.speaking}
-    record.update({name: round(float(getattr(face, name)), 4) for name in _TICK_FIELDS})
-    return record
+    face = {name: round(value, 4) for name, value in tick.face.as_dict().items()}
+    return {"t": round(tick.t, 4), "speaking": tick.speaking, **face}
 
 
 class TraceSink(ThreadedSink):

@@ -10,7 +10,7 @@ import wave
 import numpy as np
 
 from livehost.errors import LivehostError
-from livehost.media.audio import to_int16
+from livehost.media.audio import to_float32, to_int16
 
 
 def encode_wav(pcm: np.ndarray, sample_rate: int) -> bytes:
@@ -35,8 +35,7 @@ class PCMStream:
         frame = 2 * self.channels
         usable = len(data) - len(data) % frame
         self._rest = data[usable:]
-        samples = np.frombuffer(data[:usable], dtype="<i2").astype(np.float32) / 32768.0
-        return samples.reshape(-1, self.channels).mean(axis=1) if self.channels > 1 else samples
+        return to_float32(np.frombuffer(data[:usable], dtype="<i2").reshape(-1, self.channels))
 
 
 class WavStream:

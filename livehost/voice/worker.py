@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from livehost.media.audio import resample
+from livehost.media.audio import StreamResampler
 from livehost.media.frames import PhonemeTiming, Sentence, Speech, WordTiming
 from livehost.media.timeline import SpeechTimeline
 
@@ -24,17 +24,26 @@ log = logging.getLogger(__name__)
 def join_chunks(
     sentence: Sentence, chunks: list[SynthChunk], sample_rate: int
 ) -> Speech:
-    """One Speech at ``sample_rate`` from an engine's chunks, timings shifted to match."""
+    """One Speech at ``sample_rate`` from an engine's chunks, timings shifted to match.
+
+    Chunks are resampled as one stream, so chunk borders leave no filter edges in the sound,
+    and timings are shifted by each chunk's own duration, so they cannot drift from it."""
     pcm_parts: list[np.ndarray] = []
     phonemes: list[PhonemeTiming] = []
     words: list[WordTiming] = []
     offset = 0.0
+    stream: StreamResampler | None = None
     for chunk in chunks:
-        pcm = resample(chunk.pcm, chunk.sample_rate, sample_rate)
-        pcm_parts.append(pcm)
+        if stream is None or stream.from_rate != chunk.sample_rate:
+            if stream is not None:
+                pcm_parts.append(stream.push(np.zeros(0, np.float32), last=True))
+            stream = StreamResampler(chunk.sample_rate, sample_rate)
+        pcm_parts.append(stream.push(chunk.pcm))
         phonemes += [replace(p, start=p.start + offset, end=p.end + offset) for p in chunk.phonemes]
         words += [replace(w, start=w.start + offset, end=w.end + offset) for w in chunk.words]
-        offset += len(pcm) / sample_rate
+        offset += len(chunk.pcm) / chunk.sample_rate
+    if stream is not None:
+        pcm_parts.append(stream.push(np.zeros(0, np.float32), last=True))
     pcm = np.concatenate(pcm_parts) if pcm_parts else np.zeros(0, np.float32)
     if not words and phonemes:
         words = list(words_from_phonemes(sentence.text, tuple(phonemes)))

@@ -4,10 +4,9 @@
 import numpy as np
 import pytest
 
-from livehost.motion.expressive import ExpressiveMotion
 from livehost.motion.styles import load_style
 
-from motion_synth import FPS, render, track, times
+from motion_synth import FPS, render, track
 
 MINUTES = 5
 

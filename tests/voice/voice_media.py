@@ -15,7 +15,6 @@ def encode_audio(path: Path, pcm: np.ndarray, rate: int, channels: int = 1) -> P
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=rate, layout=layout)
         frame_size = 1152
-        fmt = stream.codec_context.format.name if stream.codec_context.format else "fltp"
         for start in range(0, data.shape[1], frame_size):
             block = np.ascontiguousarray(data[:, start : start + frame_size])
             frame = av.AudioFrame.from_ndarray(block, format="fltp", layout=layout)
