@@ -1,7 +1,9 @@
 """``livehost bench face``: the face's figures — render cost per frame on one core at
 512x512 and 1280x720 (and at 512x512 on a green screen: the background replaced),
 enrollment time, and per portrait the dlib identity distance between
-the photo and frames at the pose extremes (≤ 0.35 is the target)."""
+the photo and frames at the pose extremes (≤ 0.35 is the target) and the control figures
+(landmarks re-detected on frames at 512x512 and 1080x1920: jaw and yaw correlations, the
+blink's eye-aspect-ratio drop)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from livehost.face.background import Background
 from livehost.face.enroll import image_hash, rig_from_image
 from livehost.face.landmarks import FaceMesher
 from livehost.face.portrait import load_portrait
-from livehost.face.quality import Identity
+from livehost.face.quality import Identity, control
 from livehost.face.renderer import RigRenderer
 from livehost.media.frames import FaceState
 
@@ -72,7 +74,8 @@ def run(args) -> dict:
         for path in paths:
             started = time.perf_counter()  # from the file, models loaded cold, to the rig
             portrait = load_portrait(path)
-            rig = rig_from_image(portrait, image_hash(portrait), path, FaceMesher(), lambda _: None)
+            mesher = FaceMesher()
+            rig = rig_from_image(portrait, image_hash(portrait), path, mesher, lambda _: None)
             enroll_s = time.perf_counter() - started
             renderers = {key: RigRenderer(portrait, rig, size, background) for key, size, background in (
                 ("512", (512, 512), Background()), ("720p", (1280, 720), Background()),
@@ -86,11 +89,15 @@ def run(args) -> dict:
                 for name, s in progress(EXTREMES.items(), f"{path.name} identity", total=len(EXTREMES))
             }
             entry["identity_worst"] = max(entry["identity"].values())
+            entry["control"] = {"512": control(renderers["512"].render, mesher),
+                                "1080x1920": control(RigRenderer(portrait, rig, (1080, 1920)).render, mesher)}
             figures["portraits"][path.name] = entry
     per = list(figures["portraits"].values())
     for key in ("ms_per_frame_512", "ms_per_frame_720p", "ms_per_frame_512_green", "enroll_s"):
         figures[key] = round(float(np.median([p[key] for p in per])), 3)
     figures["identity_worst"] = max(p["identity_worst"] for p in per)
+    for key in ("jaw_corr", "yaw_corr", "blink_ear_drop"):  # the worst over portraits and sizes
+        figures[f"{key}_min"] = min(c[key] for p in per for c in p["control"].values())
     if args.plot:
         _plot(figures, args.plot)
     return figures

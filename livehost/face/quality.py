@@ -11,6 +11,7 @@ import numpy as np
 
 from livehost import models
 from livehost.errors import LivehostError
+from livehost.media.frames import FaceState
 
 from . import topology as T
 from .landmarks import FaceMesher
@@ -67,3 +68,17 @@ def measure(image: np.ndarray, mesher: FaceMesher) -> Measure:
     contours, _ = mesher.eyes(image, mesh)
     ear = float(np.mean([_eye_ratio(c) for c in contours]))
     return Measure(float(gap / fh), ear, *angles(head_rotation(mesh)))
+
+
+def control(render, mesher: FaceMesher) -> dict[str, float]:
+    """How the re-detected face follows its commands (``render``: FaceState → frame): mouth
+    opening vs jaw and measured vs commanded yaw as correlations, and the eye aspect ratio's
+    drop at a full blink (targets 0.95, 0.9 and 0.7)."""
+    jaws, yaws = np.linspace(0, 1, 6), np.linspace(-15, 15, 7)
+    opening = [measure(render(FaceState(jaw=j)), mesher).mouth_open for j in jaws]
+    measured = [measure(render(FaceState(yaw=y)), mesher).yaw for y in yaws]
+    open_ = measure(render(FaceState()), mesher).eye_ratio
+    closed = measure(render(FaceState(blink_l=1, blink_r=1)), mesher).eye_ratio
+    return {"jaw_corr": round(float(np.corrcoef(jaws, opening)[0, 1]), 3),
+            "yaw_corr": round(float(np.corrcoef(yaws, measured)[0, 1]), 3),
+            "blink_ear_drop": round(1 - closed / open_, 3)}

@@ -6,34 +6,29 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livehost.face.quality import Identity, measure
+from livehost.face.quality import Identity, control
 from livehost.media.frames import FaceState
 
 pytestmark = pytest.mark.slow
 
 
-def test_mouth_opening_follows_the_jaw(renderer, mesher):
-    jaws = np.linspace(0, 1, 6)
-    opening = [measure(renderer.render(FaceState(jaw=j)), mesher).mouth_open for j in jaws]
-    assert np.corrcoef(jaws, opening)[0, 1] >= 0.95
+# Measured on the astronaut: jaw 0.96 / 0.97, yaw 0.998; the blink's eye aspect ratio (the iris
+# model's lid outline) drops 75% at 512x512, 72% at 1280x720 (71% at 1080x1920).
+@pytest.fixture(scope="module", params=["renderer", "renderer_720p"])
+def figures(request, mesher) -> dict:
+    return control(request.getfixturevalue(request.param).render, mesher)
 
 
-def test_measured_yaw_follows_the_command(renderer, mesher):
-    yaws = np.linspace(-15, 15, 7)
-    measured = [measure(renderer.render(FaceState(yaw=y)), mesher).yaw for y in yaws]
-    assert np.corrcoef(yaws, measured)[0, 1] >= 0.9
-    assert np.sign(measured[-1] - measured[0]) == 1  # and in the right direction
+def test_mouth_opening_follows_the_jaw(figures):
+    assert figures["jaw_corr"] >= 0.95
 
 
-@pytest.mark.xfail(reason="the closed eye is filled with the skin around it, with a crease and a "
-                   "tapered lash crescent on the lower lid's line, yet the iris model still places "
-                   "its upper lid on the lid skin a little above the lashes: the eye aspect ratio "
-                   "drops 65% at 512x512 (0.314 to 0.108), 61% at 720p, 58% at 1080x1920; the "
-                   "target is 70%, reached only by drawing the lashes as a thick bar", strict=False)
-def test_full_blink_closes_the_eyes(renderer, mesher):
-    open_ = measure(renderer.render(FaceState()), mesher).eye_ratio
-    closed = measure(renderer.render(FaceState(blink_l=1, blink_r=1)), mesher).eye_ratio
-    assert closed <= 0.3 * open_
+def test_measured_yaw_follows_the_command(figures):
+    assert figures["yaw_corr"] >= 0.9  # positive: the head turns the commanded way
+
+
+def test_full_blink_closes_the_eyes(figures):
+    assert figures["blink_ear_drop"] >= 0.7
 
 
 # The target is 0.35 everywhere. Measured on the astronaut (512x512): neutral 0.194,
