@@ -1,4 +1,5 @@
-"""The voice worker around any engine: resampling, timings, failures, interrupts."""
+"""The voice worker around any engine: resampling, timings, failures, interrupts, and long
+sentences spoken clause by clause."""
 
 import threading
 import time
@@ -6,12 +7,15 @@ import time
 import numpy as np
 import pytest
 
-from livehost.media.frames import Emphasis, PhonemeTiming, ScheduledSpeech, Sentence
+from livehost.brain.sentences import kind_of
+from livehost.media.frames import Emphasis, PhonemeTiming, ScheduledSpeech, Sentence, SentenceKind, Speech
 from livehost.media.timeline import SpeechTimeline
 from livehost.motion.align import ensure_timings
 from livehost.sinks.trace import sentence_event
 from livehost.voice.base import SynthChunk
-from livehost.voice.worker import VoiceWorker, join_chunks
+from livehost.voice.clauses import split_clauses
+from livehost.voice.timing import words_of
+from livehost.voice.worker import VoiceWorker, join_chunks, with_pause
 
 SR = 48_000
 
@@ -112,3 +116,61 @@ def test_interrupt_drops_pending_and_in_flight_sentences():
     assert [s.speech.sentence.text for s in timeline.pull(SR * 2, 0.0).started] == ["after"]
     assert engine.calls == ["first", "after"]
     worker.close()
+
+
+class HeldEngine(ScriptedEngine):
+    """Holds every call after the first until the test opens the gate; its audio ends on a
+    sound, with no pause after it."""
+
+    def synthesize(self, text):
+        self.calls.append(text)
+        if len(self.calls) > 1:
+            self.gate.wait(5)
+        yield SynthChunk(syllables(self.rate)[: -int(0.15 * self.rate)], self.rate)
+
+
+def test_a_long_sentence_plays_its_first_clause_while_the_rest_is_made():
+    gate = threading.Event()
+    timeline = SpeechTimeline(SR)
+    worker = VoiceWorker(HeldEngine(gate=gate), timeline)
+    worker.say(Sentence("Today we are looking at the new kettle, and it boils water in three minutes?",
+                        kind=SentenceKind.QUESTION, emphasis=(Emphasis("kettle", 7), Emphasis("boils", 10))))
+    assert timeline.wait_for(int(1.1 * SR), timeout=5)  # the first clause, while the second is held
+    first = timeline.pull(SR // 10, 0.0).started[0].speech
+    assert first.sentence.text == "Today we are looking at the new kettle,"
+    assert first.sentence.kind is SentenceKind.CLAUSE
+    assert [(m.word, m.index) for m in first.sentence.emphasis] == [("kettle", 7)]
+    gate.set()
+    drain(worker)
+    second = timeline.pull(3 * SR, 0.1).started[0].speech
+    assert second.sentence.text == "and it boils water in three minutes?"
+    assert second.sentence.kind is SentenceKind.QUESTION
+    assert [(m.word, m.index) for m in second.sentence.emphasis] == [("boils", 2)]
+    # A breath after the comma; the sentence's last clause ends as the engine ended it.
+    assert first.duration == pytest.approx(1.05 + 0.12, abs=0.001)
+    assert second.duration == pytest.approx(1.05, abs=0.001)
+    worker.close()
+
+
+def test_with_pause_tops_up_what_the_engine_left():
+    speech = Speech(Sentence("a,"), np.concatenate([np.ones(480), np.zeros(2400)]).astype(np.float32), SR)
+    assert with_pause(speech, 0.02) is speech  # 50 ms of silence already
+    assert len(with_pause(speech, 0.1).pcm) == 480 + int(0.1 * SR)
+
+
+@pytest.mark.parametrize("text, pieces", [
+    ("Thanks so much for the follow, it really means a lot!",
+     ["Thanks so much for the follow,", "it really means a lot!"]),
+    ("Yes, we do.", ["Yes, we do."]),  # too short to cut
+    ("Hello, hi, this is the longer clause here, ok?", ["Hello, hi, this is the longer clause here, ok?"]),
+    ("Well, first of all: the kettle is back; and it ships today.",
+     ["Well, first of all:", "the kettle is back;", "and it ships today."]),
+    ("Well, first of all: the kettle is back; it ships.", ["Well, first of all:", "the kettle is back; it ships."]),
+    ("欢迎来到直播间，今天我们有很多新产品，快来看看吧！", ["欢迎来到直播间，", "今天我们有很多新产品，", "快来看看吧！"]),
+])
+def test_split_clauses(text, pieces):
+    clauses = split_clauses(Sentence(text, kind=kind_of(text)))
+    assert [c.text for c in clauses] == pieces
+    assert [c.kind for c in clauses[:-1]] == [SentenceKind.CLAUSE] * (len(pieces) - 1)
+    assert clauses[-1].kind is kind_of(text)
+    assert sum(len(words_of(c.text)) for c in clauses) == len(words_of(text))

@@ -18,6 +18,7 @@ class SentenceKind(str, enum.Enum):
     STATEMENT = "statement"
     QUESTION = "question"
     EXCLAMATION = "exclamation"
+    CLAUSE = "clause"  # a leading part of a longer sentence, spoken on its own (it goes on)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,16 @@
 """Trace: one JSON line per video tick (the face state) plus one per sentence, on the media
-clock, so behaviour can be checked from outside. Format in DESIGN.md."""
+clock, so behaviour can be checked from outside. Format in DESIGN.md.
+
+A long sentence plays clause by clause (``voice/clauses.py``); its clauses are merged back
+into one sentence line, written when its last clause starts."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from livehost.media.frames import AVTick, ScheduledSpeech
+from livehost.media.frames import AVTick, ScheduledSpeech, SentenceKind
+from livehost.voice.clauses import join_clauses
 from livehost.voice.timing import stressed_time
 
 from .atomic import AtomicOutput
@@ -31,6 +35,12 @@ def sentence_event(scheduled: ScheduledSpeech) -> dict:
     }
 
 
+def merged_event(clauses: list[dict]) -> dict:
+    """One sentence line from the lines of its clauses, in order."""
+    return {**clauses[-1], "text": join_clauses([c["text"] for c in clauses]), "emotion": clauses[0]["emotion"],
+            "emphasis": [mark for c in clauses for mark in c["emphasis"]], "t0": clauses[0]["t0"]}
+
+
 def tick_record(tick: AVTick) -> dict:
     face = {name: round(value, 4) for name, value in tick.face.as_dict().items()}
     return {"t": round(tick.t, 4), "speaking": tick.speaking, **face}
@@ -45,14 +55,28 @@ class TraceSink(ThreadedSink):
 
     def start(self, spec: StreamSpec) -> None:
         self._file = open(self.output.partial, "w", encoding="utf-8")
+        self._clauses: list[dict] = []  # the leading clauses of the sentence playing
+        self._sentence_id: int | None = None
 
     def write(self, tick: AVTick) -> None:
         for scheduled in tick.started:
-            self._file.write(json.dumps(sentence_event(scheduled), ensure_ascii=False) + "\n")
+            sentence = scheduled.speech.sentence
+            if sentence.id != self._sentence_id:
+                self._write_clauses()  # an interrupted sentence: what of it played
+            self._sentence_id = sentence.id
+            self._clauses.append(sentence_event(scheduled))
+            if sentence.kind is not SentenceKind.CLAUSE:
+                self._write_clauses()
         self._file.write(json.dumps(tick_record(tick)) + "\n")
+
+    def _write_clauses(self) -> None:
+        if self._clauses:
+            self._file.write(json.dumps(merged_event(self._clauses), ensure_ascii=False) + "\n")
+        self._clauses, self._sentence_id = [], None
 
     def finish(self, ok: bool) -> None:
         file = getattr(self, "_file", None)
         if file is not None:
+            self._write_clauses()
             file.close()
         self.output.settle(ok and file is not None)

@@ -16,12 +16,10 @@ import numpy as np
 from livehost.media.frames import PhonemeTiming
 
 from .base import SynthChunk
+from .clauses import PAUSE_S, pause_after
 from .kokoro_model import FRAME, MAX_TOKENS, SAMPLE_RATE, KokoroModel
 from .pitch import PitchShift
 
-_CLAUSE_END = ",;:—"
-_SENTENCE_END = ".!?"
-_PAUSE = {**{c: 0.12 for c in _CLAUSE_END}, **{c: 0.25 for c in _SENTENCE_END}}
 _FADE = 48  # 2 ms: no click where a piece is cut
 
 
@@ -32,7 +30,7 @@ def split_pieces(phonemes: str, longest: int = 160, shortest: int = 8) -> list[s
     for word in phonemes.split():
         current.append(word)
         length = sum(len(w) + 1 for w in current) - 1
-        if length >= longest or (word[-1] in _PAUSE and length >= shortest):
+        if length >= longest or (word[-1] in PAUSE_S and length >= shortest):
             pieces.append(" ".join(current))
             current = []
     if current:
@@ -89,7 +87,7 @@ class KokoroEngine:
         pcm = self._pitch.apply(pcm, SAMPLE_RATE)
         if not last:
             # A word break closes the piece, so words do not run together across pieces.
-            pause = _PAUSE.get(piece[-1], 0.0)
+            pause = pause_after(piece)
             pcm = np.concatenate([pcm, np.zeros(int(pause * SAMPLE_RATE), np.float32)])
             end_s = phonemes[-1].end if phonemes else 0.0
             phonemes += (PhonemeTiming(" ", end_s, max(end_s, len(pcm) / SAMPLE_RATE)),)

@@ -16,6 +16,7 @@ from livehost.media.frames import PhonemeTiming, Sentence, Speech, WordTiming
 from livehost.media.timeline import SpeechTimeline
 
 from .base import SynthChunk, TTSEngine
+from .clauses import pause_after, split_clauses
 from .timing import words_from_phonemes
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,21 @@ def join_chunks(
     return Speech(sentence, pcm.astype(np.float32), sample_rate, tuple(phonemes), tuple(words))
 
 
+def with_pause(speech: Speech, seconds: float, floor_db: float = -40.0) -> Speech:
+    """``speech`` ending in at least ``seconds`` of silence: what the engine left after the
+    last sound counts toward it."""
+    pcm = speech.pcm
+    loud = np.nonzero(np.abs(pcm) > np.abs(pcm).max(initial=0.0) * 10 ** (floor_db / 20))[0]
+    trailing = len(pcm) - (int(loud[-1]) + 1 if len(loud) else 0)
+    missing = int(seconds * speech.sample_rate) - trailing
+    if missing <= 0:
+        return speech
+    return replace(speech, pcm=np.concatenate([pcm, np.zeros(missing, np.float32)]))
+
+
 class VoiceWorker:
-    """Synthesizes queued sentences in order and pushes them onto the timeline.
+    """Synthesizes queued sentences in order and pushes them onto the timeline, a long
+    sentence clause by clause (each clause as soon as it is made).
 
     A failing sentence is logged and skipped; the worker keeps going. ``interrupt()`` drops
     the queue and discards the sentence being synthesized.
@@ -63,9 +77,11 @@ class VoiceWorker:
         timeline: SpeechTimeline,
         prepare: Callable[[Speech], Speech] = lambda speech: speech,
         max_pending: int = 64,
+        clauses: bool = True,
     ):
         self.engine = engine
         self.timeline = timeline
+        self._clauses = clauses  # long sentences leave clause by clause (clauses.py)
         # Work on finished speech that belongs off the render loop (e.g. timings for engines
         # that give none), done here in the worker thread before the speech is queued.
         self._prepare = prepare
@@ -101,9 +117,14 @@ class VoiceWorker:
         while (item := self._pending.get()) is not None:
             generation, sentence = item
             try:
-                if generation == self._generation:
-                    chunks = list(self.engine.synthesize(sentence.text))
-                    speech = join_chunks(sentence, chunks, self.timeline.sample_rate)
+                pieces = split_clauses(sentence) if self._clauses else [sentence]
+                for i, piece in enumerate(pieces):
+                    if generation != self._generation:
+                        break
+                    chunks = list(self.engine.synthesize(piece.text))
+                    speech = join_chunks(piece, chunks, self.timeline.sample_rate)
+                    if i < len(pieces) - 1:
+                        speech = with_pause(speech, pause_after(piece.text))
                     if generation == self._generation and len(speech.pcm):
                         self.timeline.push(self._prepare(speech))
             except Exception as exc:  # one bad sentence must not silence the host
