@@ -3,13 +3,20 @@
 from fractions import Fraction
 
 import numpy as np
+from media_probe import read_trace
 
-from livehost.media.frames import AVTick, Emphasis, FaceState, ScheduledSpeech, Sentence, SentenceKind, Speech
+from livehost.media.frames import (
+    AVTick,
+    Emphasis,
+    FaceState,
+    ScheduledSpeech,
+    Sentence,
+    SentenceKind,
+    Speech,
+)
 from livehost.sinks.base import StreamSpec
 from livehost.sinks.trace import TraceSink
 from livehost.voice.clauses import split_clauses
-
-from media_probe import read_trace
 
 SR = 48_000
 

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from livehost.brain.sentences import kind_of
-from livehost.media.frames import Emphasis, PhonemeTiming, ScheduledSpeech, Sentence, SentenceKind, Speech
+from livehost.media.frames import (
+    Emphasis,
+    PhonemeTiming,
+    ScheduledSpeech,
+    Sentence,
+    SentenceKind,
+    Speech,
+)
 from livehost.media.timeline import SpeechTimeline
 from livehost.motion.align import ensure_timings
 from livehost.sinks.trace import sentence_event

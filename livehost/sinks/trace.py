@@ -16,6 +16,7 @@ from livehost.voice.timing import stressed_time
 from .atomic import AtomicOutput
 from .base import Overflow, StreamSpec, ThreadedSink
 
+
 def sentence_event(scheduled: ScheduledSpeech) -> dict:
     speech = scheduled.speech
     sentence = speech.sentence

@@ -2,14 +2,14 @@
 
 No cloning TTS weights can be installed offline, but Kokoro's voice is a 256-d style vector
 and voices blend. So: score every stock voice by speaker similarity (resemblyzer cosine of the
-synthesized probe sentences to the reference), search blend weights (extrapolation allowed)
-with a small evolution strategy, then refine the vector itself with a (1+1) random walk whose
-steps follow the spread of the stock voices. Every new best must stay intelligible (Whisper
-transcribes it); the speaking rate is matched with Kokoro's speed, and the pitch with a pitch
-shift (searched along with the vector). The state is saved
-after every improvement, so an interrupted search resumes.
+synthesized probe sentence to the reference), search blend weights (extrapolation allowed)
+with a small evolution strategy, then tune the timbre half of the vector by gradient descent
+on the speaker similarity itself (``kokoro_timbre``: the decoder re-run in torch), over a few
+training sentences so the voice, not one sentence, is learned. A candidate is kept only if it
+beats the best so far on the probe and Whisper transcribes the probe correctly; the speaking
+rate is matched with Kokoro's speed and the pitch with a pitch shift. The state is saved after
+every improvement, so an interrupted search resumes.
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -25,6 +25,7 @@ import numpy as np
 from .intelligibility import Transcriber, word_error_rate
 from .kokoro_engine import KokoroEngine
 from .kokoro_model import SAMPLE_RATE, KokoroModel
+from .pitch import PitchShift
 from .prosody import Pitch, phoneme_rate, pitch
 from .reference import ReferenceClip, speech_spans
 from .speaker import SpeakerEncoder, similarity
@@ -34,8 +35,15 @@ log = logging.getLogger(__name__)
 # One inference of about four seconds: long enough for a stable speaker embedding, short
 # enough for about a hundred candidates within minutes on two busy cores.
 PROBE = "Thanks for joining the stream tonight. We have a lot to show you!"
-_STAGES = ("stock", "blend", "walk")
-_BLEND_SHARE = 0.25  # of the budget left after the stock voices
+_STAGES = ("stock", "blend", "timbre")
+_BLEND_SHARE = 0.2  # of the budget left after the stock voices
+# The timbre descent: sentences it learns from (none of them the bench's held-out ones), its
+# step size (the stock voices' timbre values spread by ~0.09), and how often a step is checked
+# through the packaged model and Whisper.
+TRAINING = ("Thanks for joining the stream tonight.", "We have a lot to show you, so stay with us!",
+            "Every order today comes with a small gift.", "Let me know in the chat what you think.")
+_LEARNING_RATE = 0.02
+_CHECK_EVERY = 4
 _MAX_SHIFT_ST = 8.0
 # Whisper must get the probe right word for word: one slip on the probe already meant ~10%
 # word errors on other sentences (bench).
@@ -55,7 +63,6 @@ class SearchState:
     pitch: float = 0.0  # semitones
     best_similarity: float = -1.0
     weights: list[float] = field(default_factory=list)
-    sigma: float = 0.3
     stock: dict[str, float] = field(default_factory=dict)
 
 
@@ -109,9 +116,6 @@ class VoiceSearch:
         self.reference, self.model, self.encoder, self.transcriber = reference, model, encoder, transcriber
         self.names = sorted(stock)
         self.stock = np.stack([stock[n] for n in self.names])  # (voices, 510, 1, 256)
-        # Walk steps follow how much the stock voices differ in each dimension.
-        self.spread = self.stock.std(axis=0).mean(axis=(0, 1))
-        self.spread[128:] *= 0.5  # the prosody half: smaller steps, timbre is what we match
         self.target = encoder.embed(reference.pcm, reference.sample_rate)
         self.target_pitch = pitch(reference.pcm, reference.sample_rate)
         self.state_dir = state_dir
@@ -182,7 +186,7 @@ class VoiceSearch:
             self._blend_stage(lambda: out_of_time() or time.monotonic() >= blend_until)
             self._next_stage()
         if self.state.stage == 2:
-            self._walk_stage(out_of_time)
+            self._timbre_stage(out_of_time)
         out_of_time()
         self._save()
         return self._result()
@@ -231,23 +235,36 @@ class VoiceSearch:
             sigma = max(0.05, sigma * 0.85)
             self._save()
 
-    def _walk_stage(self, done: Callable[[], bool]) -> None:
-        sigma = self.state.sigma
-        while not done():
-            step = (sigma * self.spread * self.rng.standard_normal(self.spread.shape)).astype(np.float32)
-            turn = 0.7 * sigma * self.rng.standard_normal()
-            if self._offer(self.best_table + step, shift=self._shifted(turn)):
-                sigma = min(1.0, sigma * 1.5)
-                # A step that helped often helps again: follow it while it does.
-                while not done() and self._offer(self.best_table + step, shift=self._shifted(turn)):
-                    pass
-                self._save()
-            else:
-                sigma = max(0.03, sigma * 0.93)
-            self.state.sigma = sigma
+    def _timbre_stage(self, done: Callable[[], bool]) -> None:
+        """Adam on the timbre half, shared by every row of the table, from the best so far."""
+        if done():
+            return
+        import torch
 
-    def _shifted(self, turn: float) -> float:
-        return float(np.clip(self.state.pitch + turn, -_MAX_SHIFT_ST, _MAX_SHIFT_ST))
+        from .kokoro_timbre import TIMBRE, TimbreModel
+
+        timbre = TimbreModel(self.model)
+        base = self.best_table
+        shift = PitchShift(self.state.pitch)
+        sentences = [timbre.prepare(text, base, shift.synthesis_speed(self.state.speed)) for text in TRAINING]
+        heard = shift.playback_rate(SAMPLE_RATE)
+        target = torch.from_numpy(self.target)
+        delta = torch.zeros(TIMBRE, requires_grad=True)
+        optimizer = torch.optim.Adam([delta], lr=_LEARNING_RATE)
+        steps = 0
+        while not done():
+            sentence = sentences[steps % len(sentences)]
+            audio = timbre.audio(torch.from_numpy(base[sentence.row, 0, :TIMBRE]) + delta, sentence)
+            loss = 1 - torch.dot(self.encoder.embed_torch(audio, heard), target)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            steps += 1
+            self.state.evaluations += 1
+            if steps % _CHECK_EVERY == 0 and self._offer(_with_timbre(base, delta.detach().numpy())):
+                self._save()
+        if steps % _CHECK_EVERY and self._offer(_with_timbre(base, delta.detach().numpy())):
+            self._save()
 
     def _next_stage(self) -> None:
         self.state.stage += 1
@@ -298,6 +315,12 @@ class VoiceSearch:
         if self.state.evaluations == 0 or paths is None:
             return None
         return np.load(paths[1])
+
+
+def _with_timbre(table: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    out = table.copy()
+    out[..., : len(delta)] += delta.astype(np.float32)
+    return out
 
 
 def _speech_seconds(pcm: np.ndarray, sample_rate: int) -> float:

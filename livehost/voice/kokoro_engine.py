@@ -17,7 +17,7 @@ from livehost.media.frames import PhonemeTiming
 
 from .base import SynthChunk
 from .clauses import PAUSE_S, pause_after
-from .kokoro_model import FRAME, MAX_TOKENS, SAMPLE_RATE, KokoroModel
+from .kokoro_model import MAX_TOKENS, SAMPLE_RATE, KokoroModel
 from .pitch import PitchShift
 
 _FADE = 48  # 2 ms: no click where a piece is cut
@@ -69,10 +69,7 @@ class KokoroEngine:
     def _piece_chunk(self, piece: str, row: np.ndarray, last: bool) -> SynthChunk:
         result = self.model.infer(self.model.tokens(piece), row, self._speed)
         edges, audio = result.edges, result.audio
-        # Cut most of the pads' audio (the model's lead-in and tail, ~0.3 s each) but keep two
-        # frames around the speech: the first sound starts a little before its aligned frame.
-        start = max(0, int(edges[1]) - 2 * FRAME)
-        end = min(len(audio), int(edges[-2]) + 2 * FRAME)
+        start, end = result.speech
         pcm = audio[start:end].copy()
         pcm[:_FADE] *= np.linspace(0.0, 1.0, min(_FADE, len(pcm)), dtype=np.float32)
         pcm[-_FADE:] *= np.linspace(1.0, 0.0, min(_FADE, len(pcm)), dtype=np.float32)

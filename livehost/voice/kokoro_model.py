@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 24000
 FRAME = 600  # samples per predicted duration frame at 24 kHz
 MAX_TOKENS = 510
-_DURATION_TENSOR = "/encoder/Clip_output_0"  # (1, tokens) frames per token, pads included
+DURATION_TENSOR = "/encoder/Clip_output_0"  # (1, tokens) frames per token, pads included
 _build_lock = threading.Lock()
 
 
@@ -53,9 +53,9 @@ def timed_model(source: Path) -> Path:
 
         model = onnx.load(str(source))
         names = {o for node in model.graph.node for o in node.output}
-        if _DURATION_TENSOR not in names:
+        if DURATION_TENSOR not in names:
             raise LivehostError(f"{source}: not the Kokoro v1.0 graph this engine knows (no duration tensor)")
-        model.graph.output.append(helper.make_tensor_value_info(_DURATION_TENSOR, TensorProto.FLOAT, None))
+        model.graph.output.append(helper.make_tensor_value_info(DURATION_TENSOR, TensorProto.FLOAT, None))
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         onnx.save(model, str(tmp))
         tmp.replace(out)
@@ -75,6 +75,19 @@ class Inference:
     audio: np.ndarray  # float32 at SAMPLE_RATE
     edges: np.ndarray  # sample offset where each token starts, pads included; len = tokens + 1
 
+    @property
+    def speech(self) -> tuple[int, int]:
+        """The samples worth keeping: the pads' audio (the model's lead-in and tail, ~0.3 s
+        each) cut, but two frames kept around the speech, whose first sound starts a little
+        before its aligned frame."""
+        return max(0, int(self.edges[1]) - 2 * FRAME), min(len(self.audio), int(self.edges[-2]) + 2 * FRAME)
+
+
+def token_edges(frames: np.ndarray, samples: int) -> np.ndarray:
+    """Sample offsets of the tokens' starts (and the end) from the predicted frames per token."""
+    edges = np.concatenate([[0], np.cumsum(np.asarray(frames).ravel())])
+    return np.round(edges * (samples / max(edges[-1], 1))).astype(np.int64)
+
 
 class KokoroModel:
     """One onnxruntime session plus the espeak phonemizer. Thread-safe for inference."""
@@ -87,10 +100,10 @@ class KokoroModel:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        self.path = timed_model(source)
+        self.threads = threads
         try:
-            self._session = ort.InferenceSession(
-                str(timed_model(source)), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime's errors do not name the file
             raise LivehostError(f"cannot load the Kokoro model {source}: {exc}") from exc
         self._tokenizer = Tokenizer()
@@ -108,20 +121,20 @@ class KokoroModel:
         return self._tokenizer.known(phonemes)
 
     def infer(self, tokens: list[int], style_row: np.ndarray, speed: float) -> Inference:
-        if not tokens:
-            raise ValueError("nothing to synthesize")
-        audio, frames = self._session.run(
-            None,
-            {
-                "tokens": np.array([[0, *tokens[:MAX_TOKENS], 0]], dtype=np.int64),
-                "style": np.asarray(style_row, np.float32).reshape(1, 256),
-                "speed": np.array([speed], np.float32),
-            },
-        )
+        audio, frames = self._session.run(None, feed(tokens, style_row, speed))
         audio = np.asarray(audio, np.float32).ravel()
-        edges = np.concatenate([[0], np.cumsum(np.asarray(frames).ravel())])
-        edges = np.round(edges * (len(audio) / max(edges[-1], 1))).astype(np.int64)
-        return Inference(audio, edges)
+        return Inference(audio, token_edges(frames, len(audio)))
+
+
+def feed(tokens: list[int], style_row: np.ndarray, speed: float) -> dict[str, np.ndarray]:
+    """The graph's inputs: the tokens between two pads, one style row, the speed."""
+    if not tokens:
+        raise ValueError("nothing to synthesize")
+    return {
+        "tokens": np.array([[0, *tokens[:MAX_TOKENS], 0]], dtype=np.int64),
+        "style": np.asarray(style_row, np.float32).reshape(1, 256),
+        "speed": np.array([speed], np.float32),
+    }
 
 
 @lru_cache(maxsize=1)
