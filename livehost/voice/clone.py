@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from livehost.errors import LivehostError
+
 from .intelligibility import Transcriber, word_error_rate
 from .kokoro_engine import KokoroEngine
 from .kokoro_model import SAMPLE_RATE, KokoroModel
@@ -243,7 +245,11 @@ class VoiceSearch:
 
         from .kokoro_timbre import TIMBRE, TimbreModel
 
-        timbre = TimbreModel(self.model)
+        try:
+            timbre = TimbreModel(self.model)
+        except LivehostError as exc:  # another export of Kokoro: the blend is the result
+            log.warning("voice search: no timbre descent with this model (%s)", exc)
+            return
         base = self.best_table
         shift = PitchShift(self.state.pitch)
         sentences = [timbre.prepare(text, base, shift.synthesis_speed(self.state.speed)) for text in TRAINING]

@@ -113,3 +113,9 @@ def test_dequantize_makes_a_quantized_graph_float_again(tmp_path):
     assert not ops & {"ConvInteger", "MatMulInteger", "DynamicQuantizeLinear"}
     # The weights keep their 8-bit rounding; the activations are exact again.
     assert np.abs(run_ort(restored, x=x, style=style)[0] - floats).max() < 0.05 * np.abs(floats).max()
+
+
+def test_a_graph_without_the_seed_is_refused_by_name():
+    # Another export of the model: the clone then keeps its blend (clone.py).
+    with pytest.raises(LivehostError, match="y does not depend on /decoder/Slice_output_0"):
+        TorchSubgraph(decoder_like(), "/decoder/Slice_output_0", "y")
