@@ -39,17 +39,20 @@ log = logging.getLogger(__name__)
 PROBE = "Thanks for joining the stream tonight. We have a lot to show you!"
 _STAGES = ("stock", "blend", "timbre")
 _BLEND_SHARE = 0.2  # of the budget left after the stock voices
-# The timbre descent: sentences it learns from (none of them the bench's held-out ones), its
-# step size (the stock voices' timbre values spread by ~0.09), and how often a step is checked
-# through the packaged model and Whisper.
-TRAINING = ("Thanks for joining the stream tonight.", "We have a lot to show you, so stay with us!",
-            "Every order today comes with a small gift.", "Let me know in the chat what you think.")
+# The timbre descent: sentences it learns from (neither the probe, which is kept to judge
+# each step on speech it never trained on, nor the bench's held-out sentences), its step size
+# (the stock voices' timbre values spread by ~0.09), and how often a step is judged through the
+# packaged model and Whisper.
+TRAINING = ("Every order today comes with a small gift.", "Let me know in the chat what you think.",
+            "I tried this one myself, and honestly, I love it.", "Here is something you have never seen before.",
+            "Hi there, it is so good to see so many of you.", "Would you like to see the other colours too?")
 _LEARNING_RATE = 0.02
 _CHECK_EVERY = 4
 _MAX_SHIFT_ST = 8.0
-# Whisper must get the probe right word for word: one slip on the probe already meant ~10%
-# word errors on other sentences (bench).
+# Whisper must get the probe and a check sentence right word for word: one slip on the probe
+# alone already meant ~5-10% word errors on other sentences (bench).
 _MAX_WER = 0.0
+CHECK = "Our new lamp ships next week, and the small one is already sold out."
 
 
 @dataclass
@@ -127,10 +130,11 @@ class VoiceSearch:
         self.best_table = self._load_best()
 
     # -- scoring ---------------------------------------------------------------------------
-    def render(self, table: np.ndarray, speed: float | None = None, shift: float | None = None) -> np.ndarray:
+    def render(self, table: np.ndarray, speed: float | None = None, shift: float | None = None,
+               text: str = PROBE) -> np.ndarray:
         engine = KokoroEngine(self.model, table, rate=speed or self.state.speed,
                               pitch=self.state.pitch if shift is None else shift, whole=True)
-        return np.concatenate([c.pcm for c in engine.synthesize(PROBE)])
+        return np.concatenate([c.pcm for c in engine.synthesize(text)])
 
     def score(self, table: np.ndarray, shift: float | None = None) -> tuple[float, np.ndarray]:
         """(speaker similarity to the reference, the probe audio)."""
@@ -149,13 +153,20 @@ class VoiceSearch:
     def intelligible(self, audio: np.ndarray) -> float:
         return word_error_rate(PROBE, self.transcriber.transcribe(audio, SAMPLE_RATE))
 
+    def clear(self, table: np.ndarray, shift: float, probe: np.ndarray) -> bool:
+        """Whisper gets the probe and one more sentence right, word for word."""
+        if self.intelligible(probe) > _MAX_WER:
+            return False
+        audio = self.render(table, shift=shift, text=CHECK)
+        return word_error_rate(CHECK, self.transcriber.transcribe(audio, SAMPLE_RATE)) <= _MAX_WER
+
     def _offer(self, table: np.ndarray, weights: list[float] | None = None, shift: float | None = None) -> bool:
         """Score a candidate and keep it if it is better and still intelligible."""
         shift = self.state.pitch if shift is None else shift
         sim, audio = self.score(table, shift)
         if sim <= self.state.best_similarity:
             return False
-        if self.best_table is not None and self.intelligible(audio) > _MAX_WER:
+        if self.best_table is not None and not self.clear(table, shift, audio):
             self.state.rejected += 1
             return False
         self._accept(table, sim, weights, shift)
