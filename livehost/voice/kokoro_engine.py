@@ -1,10 +1,11 @@
 """Kokoro engine: any style table (stock, blend, cloned), streamed clause by clause with real
 phoneme timings.
 
-A sentence is phonemized whole, then synthesized clause by clause, so the first clause's
-audio leaves while the rest is made. Shorter pieces (a word or two) would start sooner but
-Whisper's word error rate doubled on them: the model needs a clause of context. Every piece
-uses the style row of the whole sentence, so the voice does not change between pieces.
+The voice worker already hands long sentences over clause by clause (``clauses.py``). Text
+that still holds several clauses is phonemized whole, then synthesized piece by piece, so the
+first piece's audio leaves while the rest is made. Shorter pieces (a word or two) would start
+sooner but Whisper's word error rate doubled on them: the model needs a clause of context.
+Every piece uses the style row of the whole text, so the voice does not change between pieces.
 """
 
 from __future__ import annotations
