@@ -73,3 +73,15 @@ def rms(pcm: np.ndarray) -> float:
 def dbfs(pcm: np.ndarray) -> float:
     level = rms(pcm)
     return -120.0 if level <= 1e-6 else 20.0 * float(np.log10(level))
+
+
+def audible_end(pcm: np.ndarray, sample_rate: int, floor_db: float = -30.0) -> int:
+    """The sample after the last 10 ms frame within ``floor_db`` of the loudest one (the whole
+    length when there is less than a frame, or nothing above silence)."""
+    frame = sample_rate // 100
+    frames = len(pcm) // frame
+    if frames == 0:
+        return len(pcm)
+    level = np.sqrt(np.mean(np.square(pcm[: frames * frame].reshape(frames, frame)), axis=1))
+    loud = np.nonzero(level > level.max() * 10 ** (floor_db / 20))[0]
+    return int((loud[-1] + 1) * frame) if len(loud) else len(pcm)

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from livehost.media.audio import audible_end
 from livehost.media.frames import PhonemeTiming
 
 from .base import SynthChunk
 from .clauses import PAUSE_S, pause_after
-from .kokoro_model import MAX_TOKENS, SAMPLE_RATE, KokoroModel
+from .kokoro_model import SAMPLE_RATE, KokoroModel, style_index
 from .pitch import PitchShift
 
 _FADE = 48  # 2 ms: no click where a piece is cut
@@ -62,7 +63,7 @@ class KokoroEngine:
         phonemes = self.model.known(self.model.phonemize(text, self.lang))
         if not any(ch.isalpha() for ch in phonemes):
             return
-        row = self.style[min(len(phonemes), MAX_TOKENS) - 1]
+        row = self.style[style_index(phonemes, len(self.style))]
         pieces = [phonemes] if self._whole else split_pieces(phonemes)
         for i, piece in enumerate(pieces):
             yield self._piece_chunk(piece, row, last=i == len(pieces) - 1)
@@ -77,7 +78,7 @@ class KokoroEngine:
         heard = self._pitch.playback_rate(SAMPLE_RATE)
         # The model stretches a piece's last phoneme past where its sound fades out: end the
         # timings where the audio does, so the mouth closes with the voice.
-        stop = min(_audible_end(pcm), end - start)
+        stop = min(audible_end(pcm, SAMPLE_RATE), end - start)
         phonemes = tuple(
             PhonemeTiming(ph, min(edges[i + 1] - start, stop) / heard, min(edges[i + 2] - start, stop) / heard)
             for i, ph in enumerate(piece)
@@ -91,12 +92,3 @@ class KokoroEngine:
             phonemes += (PhonemeTiming(" ", end_s, max(end_s, len(pcm) / SAMPLE_RATE)),)
         return SynthChunk(pcm=pcm, sample_rate=SAMPLE_RATE, phonemes=phonemes)
 
-
-def _audible_end(pcm: np.ndarray, frame: int = 240) -> int:
-    """The sample after the last 10 ms frame within 30 dB of the loudest one."""
-    frames = len(pcm) // frame
-    if frames == 0:
-        return len(pcm)
-    level = np.sqrt(np.mean(np.square(pcm[: frames * frame].reshape(frames, frame)), axis=1))
-    loud = np.nonzero(level > level.max() * 10 ** (-30 / 20))[0]
-    return int((loud[-1] + 1) * frame) if len(loud) else len(pcm)

@@ -126,6 +126,11 @@ class KokoroModel:
         return Inference(audio, token_edges(frames, len(audio)))
 
 
+def style_index(phonemes: str, rows: int) -> int:
+    """The row of a (rows, 1, 256) style table Kokoro takes for text of this many phonemes."""
+    return min(len(phonemes), rows) - 1
+
+
 def feed(tokens: list[int], style_row: np.ndarray, speed: float) -> dict[str, np.ndarray]:
     """The graph's inputs: the tokens between two pads, one style row, the speed."""
     if not tokens:

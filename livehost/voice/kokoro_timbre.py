@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .kokoro_model import DURATION_TENSOR, Inference, KokoroModel, feed, token_edges
+from .kokoro_model import DURATION_TENSOR, Inference, KokoroModel, feed, style_index, token_edges
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,11 @@ class TimbreModel:
         from .onnx_torch import TorchSubgraph
 
         self.model = model
-        self.decoder = TorchSubgraph(dequantize(onnx.load(str(model.path))), _TIMBRE_TENSOR, _AUDIO)
-        # The packaged graph again, now also giving out what the decoder reads from upstream.
         upstream = onnx.load(str(model.path))
+        floats = onnx.ModelProto()
+        floats.CopyFrom(upstream)  # dequantize rewrites its model in place
+        self.decoder = TorchSubgraph(dequantize(floats), _TIMBRE_TENSOR, _AUDIO)
+        # The packaged graph, now also giving out what the decoder reads from upstream.
         for name in self.decoder.external:
             upstream.graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
         options = ort.SessionOptions()
@@ -59,7 +61,7 @@ class TimbreModel:
 
     def prepare(self, text: str, table: np.ndarray, speed: float) -> Prepared:
         phonemes = self.model.known(self.model.phonemize(text))
-        row = min(len(phonemes), table.shape[0]) - 1
+        row = style_index(phonemes, len(table))
         values = dict(zip(self._outputs, self._session.run(None, feed(self.model.tokens(phonemes), table[row], speed))))
         audio = np.asarray(values[_AUDIO]).ravel()
         speech = Inference(audio, token_edges(values[DURATION_TENSOR], len(audio))).speech

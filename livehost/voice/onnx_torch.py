@@ -17,8 +17,6 @@ from onnx import ModelProto, NodeProto, helper, numpy_helper
 
 from livehost.errors import LivehostError
 
-_DTYPES = {1: torch.float32, 6: torch.int32, 7: torch.int64, 9: torch.bool, 11: torch.float64}
-
 
 def _attrs(node: NodeProto) -> dict:
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
@@ -154,8 +152,7 @@ _OPS: dict[str, Callable] = {
     "Add": lambda i, a: i[0] + i[1], "Sub": lambda i, a: i[0] - i[1], "Mul": lambda i, a: i[0] * i[1],
     "Div": lambda i, a: _div(i[0], i[1]), "Pow": lambda i, a: torch.pow(i[0], i[1]),
     "Sqrt": lambda i, a: torch.sqrt(i[0]), "Sin": lambda i, a: torch.sin(i[0]), "Cos": lambda i, a: torch.cos(i[0]),
-    "Exp": lambda i, a: torch.exp(i[0]), "Tanh": lambda i, a: torch.tanh(i[0]),
-    "Sigmoid": lambda i, a: torch.sigmoid(i[0]), "LeakyRelu": lambda i, a: F.leaky_relu(i[0], a.get("alpha", 0.01)),
+    "Exp": lambda i, a: torch.exp(i[0]), "LeakyRelu": lambda i, a: F.leaky_relu(i[0], a.get("alpha", 0.01)),
     "MatMul": lambda i, a: torch.matmul(i[0], i[1]), "ReduceMean": _reduce_mean,
     "Unsqueeze": _unsqueeze, "Squeeze": _squeeze, "Concat": lambda i, a: torch.cat(i, dim=a["axis"]),
     "Transpose": lambda i, a: i[0].permute(*a["perm"]), "Shape": _shape, "Gather": _gather,
@@ -163,9 +160,9 @@ _OPS: dict[str, Callable] = {
     "Resize": _resize, "ScatterND": _scatter_nd, "Split": _split,
     "Expand": lambda i, a: i[0].expand(torch.broadcast_shapes(i[0].shape, tuple(_ints(i[1])))),
     "Range": lambda i, a: torch.arange(i[0].item(), i[1].item(), i[2].item(), dtype=i[0].dtype),
-    "Greater": lambda i, a: i[0] > i[1], "Less": lambda i, a: i[0] < i[1], "Equal": lambda i, a: i[0] == i[1],
+    "Greater": lambda i, a: i[0] > i[1], "Equal": lambda i, a: i[0] == i[1],
     "NonZero": lambda i, a: torch.stack(torch.nonzero(i[0], as_tuple=True)).long(),
-    "Where": lambda i, a: torch.where(i[0], i[1], i[2]), "Cast": lambda i, a: i[0].to(_DTYPES[a["to"]]),
+    "Where": lambda i, a: torch.where(i[0], i[1], i[2]),
 }
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from livehost.media.audio import StreamResampler
+from livehost.media.audio import StreamResampler, audible_end
 from livehost.media.frames import PhonemeTiming, Sentence, Speech, WordTiming
 from livehost.media.timeline import SpeechTimeline
 
@@ -51,12 +51,11 @@ def join_chunks(
     return Speech(sentence, pcm.astype(np.float32), sample_rate, tuple(phonemes), tuple(words))
 
 
-def with_pause(speech: Speech, seconds: float, floor_db: float = -40.0) -> Speech:
+def with_pause(speech: Speech, seconds: float) -> Speech:
     """``speech`` ending in at least ``seconds`` of silence: what the engine left after the
     last sound counts toward it."""
     pcm = speech.pcm
-    loud = np.nonzero(np.abs(pcm) > np.abs(pcm).max(initial=0.0) * 10 ** (floor_db / 20))[0]
-    trailing = len(pcm) - (int(loud[-1]) + 1 if len(loud) else 0)
+    trailing = len(pcm) - audible_end(pcm, speech.sample_rate, floor_db=-40.0)
     missing = int(seconds * speech.sample_rate) - trailing
     if missing <= 0:
         return speech
@@ -77,11 +76,9 @@ class VoiceWorker:
         timeline: SpeechTimeline,
         prepare: Callable[[Speech], Speech] = lambda speech: speech,
         max_pending: int = 64,
-        clauses: bool = True,
     ):
         self.engine = engine
         self.timeline = timeline
-        self._clauses = clauses  # long sentences leave clause by clause (clauses.py)
         # Work on finished speech that belongs off the render loop (e.g. timings for engines
         # that give none), done here in the worker thread before the speech is queued.
         self._prepare = prepare
@@ -117,7 +114,7 @@ class VoiceWorker:
         while (item := self._pending.get()) is not None:
             generation, sentence = item
             try:
-                pieces = split_clauses(sentence) if self._clauses else [sentence]
+                pieces = split_clauses(sentence)
                 for i, piece in enumerate(pieces):
                     if generation != self._generation:
                         break
