@@ -17,22 +17,21 @@ def progress(items: Iterable, desc: str, total: int | None = None):
 
 @contextmanager
 def single_core():
-    """Limit OpenCV, BLAS and onnxruntime-style pools to one thread for per-core figures."""
+    """Run on one core for per-core figures: pin the process to one CPU, so every pool
+    (OpenCV, BLAS, onnxruntime sessions already built) shares it whatever its thread count,
+    and set OpenCV to one thread. Thread-count environment variables would do nothing here:
+    those pools read them once, when their library loads."""
     import cv2
 
-    before = cv2.getNumThreads()
-    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    cpus = os.sched_getaffinity(0)
+    threads = cv2.getNumThreads()
+    os.sched_setaffinity(0, {min(cpus)})
     cv2.setNumThreads(1)
-    os.environ.update({k: "1" for k in saved})
     try:
         yield
     finally:
-        cv2.setNumThreads(before)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        cv2.setNumThreads(threads)
+        os.sched_setaffinity(0, cpus)
 
 
 def ms(seconds: np.ndarray | float) -> float:

@@ -50,14 +50,6 @@ class _TimedMotion:
         return face
 
 
-class _Blank:
-    size = (16, 16)
-    _image = np.zeros((16, 16, 3), np.uint8)
-
-    def render(self, state):
-        return self._image
-
-
 def _speeches(persona, sample_rate: int):
     from livehost.brain.sentences import sentences_from_text
     from livehost.voice.engines import create_engine
@@ -70,6 +62,7 @@ def _speeches(persona, sample_rate: int):
 
 def _play(speeches, motion, settings, tail_s: float = 1.0):
     """Every tick of the speeches played back to back through the real render loop."""
+    from livehost.face.static import StaticPortrait
     from livehost.loop import RenderLoop
     from livehost.media.clock import MediaClock
     from livehost.media.timeline import SpeechTimeline
@@ -79,7 +72,7 @@ def _play(speeches, motion, settings, tail_s: float = 1.0):
     for speech in speeches:
         timeline.push(speech)
     timed = _TimedMotion(motion)
-    loop = RenderLoop(clock, timeline, timed, _Blank())
+    loop = RenderLoop(clock, timeline, timed, StaticPortrait(np.zeros((16, 16, 3), np.uint8), (16, 16)))
     seconds = sum(s.duration for s in speeches) + tail_s
     ticks = [loop.tick() for _ in progress(range(int(seconds * float(clock.fps))), "motion")]
     return ticks, timed
@@ -117,7 +110,9 @@ def _pose(ticks) -> np.ndarray:
 
 
 def _envelope(ticks) -> np.ndarray:
-    return np.array([np.sqrt(np.mean(np.square(t.audio, dtype=np.float64))) for t in ticks])
+    from livehost.media.audio import rms
+
+    return np.array([rms(t.audio) for t in ticks])
 
 
 def _rendered_mouth(persona, settings, ticks, seconds: float) -> dict:

@@ -17,9 +17,9 @@ from livehost.media.clock import MediaClock
 from livehost.media.frames import AVTick, FaceState, Sentence, Speech
 from livehost.media.timeline import SpeechTimeline
 from livehost.persona import load_persona
-from livehost.stages import build_motion
 from livehost.sinks.base import StreamSpec
 from livehost.sinks.record import RecordSink
+from livehost.stages import build_motion
 from livehost.voice.engines import create_engine
 from livehost.voice.worker import join_chunks
 

@@ -5,17 +5,15 @@ reference made from a stock voice and, with --reference, on a real recording."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from livehost.persona import VoiceSpec
 
-from .common import ms, progress
+from .common import ms, progress, single_core
 
 SENTENCES = [
     "Welcome back to the stream, everyone.",
@@ -51,19 +49,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--plot", type=Path, help="write a PNG of the searches and similarities")
 
 
-@contextmanager
-def one_cpu():
-    """Pin the process to one CPU: thread-pool settings alone miss sessions already built."""
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(before)})
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, before)
-
-
 def bench_engine(spec: VoiceSpec) -> dict:
-    with one_cpu():
+    with single_core():
         return _bench_engine(spec)
 
 
@@ -148,18 +135,16 @@ def bench_clone(name: str, reference: Path, budget_s: float, tools) -> dict:
     clone_s = time.perf_counter() - started
     target = search.target
 
-    def similarities(engine, texts) -> tuple[float, float]:
+    def similarities(audio: list[tuple[np.ndarray, int]]) -> tuple[float, float]:
         """(mean over sentences, of the speaker's mean embedding): per-sentence embeddings of
         short sentences are noisy; their mean is what resemblyzer calls a speaker embedding."""
-        embeddings = [encoder.embed(pcm, sr) for pcm, sr in _render(engine, texts)]
+        embeddings = [encoder.embed(pcm, sr) for pcm, sr in audio]
         return (float(np.mean([similarity(e, target) for e in embeddings])),
                 similarity(np.mean(embeddings, axis=0), target))
 
     clone_engine = KokoroEngine(model, result.table, rate=result.speed, pitch=result.pitch)
     clone_audio = _render(clone_engine, progress(SENTENCES, f"held-out {name}"))
-    embeddings = [encoder.embed(pcm, sr) for pcm, sr in clone_audio]
-    clone_sim = float(np.mean([similarity(e, target) for e in embeddings]))
-    clone_speaker = similarity(np.mean(embeddings, axis=0), target)
+    clone_sim, clone_speaker = similarities(clone_audio)
     errors = words = 0
     for text, (pcm, sr) in zip(SENTENCES, clone_audio):
         e, n = word_errors(text, transcriber.transcribe(pcm, sr))
@@ -167,8 +152,9 @@ def bench_clone(name: str, reference: Path, budget_s: float, tools) -> dict:
     stock = {}
     some = SENTENCES[:8]  # fewer sentences for the six stock voices: they are only the baseline
     for voice in progress(search.names, f"stock voices {name}"):
-        stock[f"kokoro/{voice}"] = similarities(KokoroEngine(model, search.stock[search.names.index(voice)]), some)
-    stock["piper/joe"] = similarities(create_engine(VoiceSpec()), some)
+        engine = KokoroEngine(model, search.stock[search.names.index(voice)])
+        stock[f"kokoro/{voice}"] = similarities(_render(engine, some))
+    stock["piper/joe"] = similarities(_render(create_engine(VoiceSpec()), some))
     best = max(stock, key=lambda k: stock[k][0])
     best_speaker = max(stock, key=lambda k: stock[k][1])
     return {
