@@ -8,7 +8,7 @@ import re
 
 from livehost.brain.tags import choose_emphasis, detect_emotion, validate
 from livehost.media.frames import Emphasis, Sentence, SentenceKind
-from livehost.voice.timing import words_of
+from livehost.voice.timing import CJK, words_of
 
 # A sentence ends at . ! ? … followed by a space (so 3.50 stays whole), at the full-width
 # forms with or without one, or at a blank line; closing quotes stay with their sentence.
@@ -27,7 +27,7 @@ def split_sentences(text: str) -> list[str]:
     for part in parts:
         if not part:
             continue
-        if sentences and len(part) <= 2 and not re.search(r"[\u3400-\u9fff]", part):
+        if sentences and len(part) <= 2 and not CJK.search(part):
             sentences[-1] = f"{sentences[-1]} {part}"
         else:
             sentences.append(" ".join(part.split()))

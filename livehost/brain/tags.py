@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 
 from livehost.media.frames import Emphasis, Sentence, SentenceKind
-from livehost.voice.timing import words_of
+from livehost.voice.timing import CJK, words_of
 
 EMOTIONS = ("neutral", "happy", "excited", "concerned", "sad", "angry", "surprised")
 _ALIASES = {
@@ -71,7 +71,6 @@ _NUMBER_WORDS = {
 }
 _AFFIRM_EN = {"yes", "yeah", "yep", "sure", "absolutely", "definitely", "correct", "exactly", "right"}
 _AFFIRM_ZH = ("是的", "对", "好的", "没错", "当然", "可以")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _ZH_NUMBER = re.compile(r"[0-9一二三四五六七八九十百千万两]")
 
 
@@ -132,7 +131,7 @@ def detect_emotion(text: str) -> tuple[str, float]:
             boost += 0.15 if word in _INTENSIFIERS else 0.0
             continue
         scores[entry[0]] = scores.get(entry[0], 0.0) + entry[1]
-    if _CJK.search(text):
+    if CJK.search(text):
         for phrase, (emotion, weight) in _LEXICON_ZH.items():
             for match in re.finditer(re.escape(phrase), text):
                 if not (match.start() and text[match.start() - 1] in "不没别"):
@@ -158,7 +157,7 @@ def choose_emphasis(text: str) -> tuple[Emphasis, ...]:
     best: tuple[float, int] | None = None
     for i, word in enumerate(words):
         low = word.lower()
-        if _CJK.match(word):
+        if CJK.match(word):
             score = 3.0 if _ZH_NUMBER.match(word) else 0.0
         elif low in _STOPWORDS and low not in _NUMBER_WORDS:
             continue

@@ -21,10 +21,6 @@ class SpeechAnalysis:
     voiced: np.ndarray  # bool
     pitch: np.ndarray  # semitones re 100 Hz, NaN where unvoiced
 
-    @property
-    def duration(self) -> float:
-        return len(self.level) * HOP
-
     def index(self, t: float) -> int:
         """The frame at ``t`` seconds from the speech start, clamped to the speech."""
         return min(len(self.level) - 1, max(0, int(t / HOP + 0.5)))

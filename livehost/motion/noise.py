@@ -46,12 +46,7 @@ class SmoothNoise:
         self._slow = _Knots(rng, timescale)
         self._fast = _Knots(rng, timescale / 2.9)
 
-    @property
-    def timescale(self) -> float:
-        return self._slow.spacing
-
-    @timescale.setter
-    def timescale(self, value: float) -> None:
+    def set_timescale(self, value: float) -> None:
         # Only knots not yet drawn change: the curve bends, it does not jump.
         self._slow.spacing, self._fast.spacing = value, value / 2.9
 

@@ -31,7 +31,7 @@ class ProsodyHead:
     def set_config(self, config: ProsodyConfig) -> None:
         self.config = config
         for noise in self._noise:
-            noise.timescale = config.wander_s
+            noise.set_timescale(config.wander_s)
 
     def start(self, active: ActiveSpeech) -> None:
         median = active.analysis.median_pitch

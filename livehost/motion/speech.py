@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from livehost.brain.tags import validate
 from livehost.media.frames import ScheduledSpeech, Sentence, Speech
-from livehost.voice.timing import stressed_time
+from livehost.voice.timing import word_stress_time
 
 from .align import ensure_timings
 from .analysis import SpeechAnalysis, analyze
@@ -37,10 +37,8 @@ class ActiveSpeech:
 
     def word_stress(self, index: int) -> float | None:
         """Media time of the stressed vowel of word ``index`` (the trace's emphasis time)."""
-        words = self.speech.words
-        if not 0 <= index < len(words):
-            return None
-        return self.t0 + stressed_time(self.speech.phonemes, words[index])
+        t = word_stress_time(self.speech.phonemes, self.speech.words, index)
+        return None if t is None else self.t0 + t
 
 
 def activate(scheduled: ScheduledSpeech) -> ActiveSpeech:

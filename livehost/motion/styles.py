@@ -2,25 +2,27 @@
 
 Shipped styles live in ``livehost/motion/styles/``; a user-defined one is ``NAME.yaml`` in the
 persona's ``styles/`` folder or in ``./styles``, found first. A style may ``extends:`` another
-and list only what differs. Unset fields take the defaults below (the "friendly" style).
+and list only what differs. Unset fields take the defaults below: they are the "friendly"
+style, whose file holds only its description.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from livehost.errors import LivehostError
 
-from .regions import affirm_gesture
+from .regions import AffirmGesture, affirm_gesture
 
 SHIPPED = Path(__file__).resolve().parent / "styles"
 # Absolute head limits (degrees): a style may narrow them, never widen them.
 HARD_LIMITS = {"yaw": 15.0, "pitch": 12.0, "roll": 8.0}
-GESTURES = ("nod", "question", "exclaim", "settle", "emotion", "affirm")
+GestureKind = Literal["nod", "question", "exclaim", "settle", "emotion", "affirm"]
+GESTURES: tuple[GestureKind, ...] = get_args(GestureKind)
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -73,7 +75,7 @@ class GestureConfig(_Strict):
     exclaim_nod_deg: Annotated[float, Field(ge=0, le=6)] = 2.5
     affirm_deg: Annotated[float, Field(ge=0, le=6)] = 2.0
     emotion_gain: Annotated[float, Field(ge=0, le=2)] = 1.0
-    allowed: tuple[Literal["nod", "question", "exclaim", "settle", "emotion", "affirm"], ...] = GESTURES
+    allowed: tuple[GestureKind, ...] = GESTURES
 
 
 class ProsodyConfig(_Strict):
@@ -125,7 +127,7 @@ class Style(_Strict):
     filter: FilterConfig = OneEuroConfig()
     limits: LimitConfig = LimitConfig()
     # How the head says "yes": a nod means "no" in some regions (see regions.py).
-    affirm_gesture: Literal["nod", "shake", "wobble"] = "nod"
+    affirm_gesture: AffirmGesture = "nod"
 
     def allows(self, gesture: str) -> bool:
         return gesture in self.gestures.allowed
@@ -137,7 +139,11 @@ def style_search_path(persona_folder: Path | None = None) -> list[Path]:
 
 
 def available_styles(persona_folder: Path | None = None) -> list[str]:
-    return sorted({p.stem for d in style_search_path(persona_folder) if d.is_dir() for p in d.glob("*.yaml")})
+    return _style_names(style_search_path(persona_folder))
+
+
+def _style_names(search: list[Path]) -> list[str]:
+    return sorted({p.stem for d in search if d.is_dir() for p in d.glob("*.yaml")})
 
 
 def load_style(name: str, persona_folder: Path | None = None, region: str = "") -> Style:
@@ -159,8 +165,7 @@ def _resolve(name: str, search: list[Path], seen: tuple[str, ...]) -> dict:
         raise LivehostError(f"style {name!r} extends itself ({' → '.join((*seen, name))})")
     file = next((d / f"{name}.yaml" for d in search if (d / f"{name}.yaml").is_file()), None)
     if file is None:
-        known = sorted({p.stem for d in search if d.is_dir() for p in d.glob("*.yaml")})
-        raise LivehostError(f"no motion style named {name!r} (known: {', '.join(known)})")
+        raise LivehostError(f"no motion style named {name!r} (known: {', '.join(_style_names(search))})")
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

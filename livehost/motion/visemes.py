@@ -92,7 +92,6 @@ class VisemeTrack:
         self.segments = _segments(phonemes)
         self._centres = [s.centre for s in self.segments]
         self._max_spread = max((s.spread for s in self.segments), default=0.0)
-        self.end = phonemes[-1].end if phonemes else 0.0
 
     def at(self, t: float) -> tuple[float, float, float, float]:
         """(jaw, width, round, press) blended at ``t``."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from livehost.media.frames import AVTick, ScheduledSpeech, SentenceKind
 from livehost.voice.clauses import join_clauses
-from livehost.voice.timing import stressed_time
+from livehost.voice.timing import word_stress_time
 
 from .atomic import AtomicOutput
 from .base import Overflow, StreamSpec, ThreadedSink
@@ -22,9 +22,8 @@ def sentence_event(scheduled: ScheduledSpeech) -> dict:
     sentence = speech.sentence
     emphasis = []
     for mark in sentence.emphasis:
-        word = speech.words[mark.index] if mark.index < len(speech.words) else None
-        t = scheduled.t0 + stressed_time(speech.phonemes, word) if word else None
-        emphasis.append({"word": mark.word, "t": None if t is None else round(t, 4)})
+        t = word_stress_time(speech.phonemes, speech.words, mark.index)
+        emphasis.append({"word": mark.word, "t": None if t is None else round(scheduled.t0 + t, 4)})
     return {
         "event": "sentence",
         "text": sentence.text,

@@ -7,14 +7,14 @@ import re
 from livehost.media.frames import PhonemeTiming, WordTiming
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a CJK ideograph: one word each
 _PRIMARY_STRESS = "ˈ"
 _WORD_BREAK = " "
 
 
 def words_of(text: str) -> list[str]:
     """The words of a sentence as the timings count them: each CJK character is a word."""
-    return _WORD.findall(_CJK.sub(lambda m: f" {m.group(0)} ", text))
+    return _WORD.findall(CJK.sub(lambda m: f" {m.group(0)} ", text))
 
 
 def words_from_phonemes(text: str, phonemes: tuple[PhonemeTiming, ...]) -> tuple[WordTiming, ...]:
@@ -48,6 +48,16 @@ def stressed_time(phonemes: tuple[PhonemeTiming, ...], word: WordTiming) -> floa
             nxt = inside[i + 1]
             return (nxt.start + nxt.end) / 2
     return (word.start + word.end) / 2
+
+
+def word_stress_time(
+    phonemes: tuple[PhonemeTiming, ...], words: tuple[WordTiming, ...], index: int
+) -> float | None:
+    """When the stressed vowel of word ``index`` sounds, in seconds from the speech start;
+    None when there is no such word."""
+    if not 0 <= index < len(words):
+        return None
+    return stressed_time(phonemes, words[index])
 
 
 def spread_words(words: list[str], start: float, end: float) -> tuple[WordTiming, ...]:

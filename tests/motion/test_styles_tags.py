@@ -10,7 +10,7 @@ from livehost.brain.tags import (EMOTIONS, MAX_EMPHASIS, affirms, choose_emphasi
 from livehost.errors import LivehostError
 from livehost.media.frames import Emphasis, Sentence, SentenceKind
 from livehost.motion.posture import POSTURES
-from livehost.motion.styles import available_styles, load_style
+from livehost.motion.styles import Style, available_styles, load_style
 from livehost.persona import load_persona
 
 SHIPPED = ["business", "calm", "friendly", "lively", "serious"]
@@ -21,6 +21,14 @@ def test_shipped_styles_load_and_differ():
     styles = [load_style(name) for name in SHIPPED]
     assert len({s.gestures.nod_deg for s in styles}) >= 4
     assert not load_style("serious").allows("exclaim")
+
+
+def test_friendly_is_the_defaults():
+    # friendly.yaml holds only its description: every value comes from the model's defaults.
+    friendly = load_style("friendly")
+    assert friendly.description
+    assert friendly == Style(name="friendly", description=friendly.description)
+    assert friendly.filter.kind == "one_euro" and friendly.gestures.nod_deg == 3.0
 
 
 def test_user_style_extends_a_shipped_one(tmp_path):
