@@ -20,14 +20,15 @@ class Stages:
     renderer: FaceRenderer
 
 
-def build_renderer(persona: Persona, settings: Settings) -> FaceRenderer:
+def build_renderer(persona: Persona, settings: Settings, size: tuple[int, int] | None = None) -> FaceRenderer:
+    """The persona's face at ``size`` (width, height; the settings' video size by default)."""
     from livehost.face.background import parse_background
     from livehost.face.enroll import enroll
     from livehost.face.renderer import RigRenderer
 
     portrait, rig = enroll(persona.portrait_path, cache_dir=persona.folder / ".cache")
     background = parse_background(persona.background, persona.folder)
-    return RigRenderer(portrait, rig, settings.video.size, background)
+    return RigRenderer(portrait, rig, size or settings.video.size, background)
 
 
 def build_motion(persona: Persona, settings: Settings) -> Motion:

@@ -14,7 +14,7 @@ import numpy as np
 
 from livehost.errors import LivehostError
 from livehost.face.background import Background
-from livehost.face.enroll import image_hash, rig_from_image
+from livehost.face.enroll import rig_from_image
 from livehost.face.landmarks import FaceMesher
 from livehost.face.portrait import load_portrait
 from livehost.face.quality import Identity, control
@@ -75,7 +75,7 @@ def run(args) -> dict:
             started = time.perf_counter()  # from the file, models loaded cold, to the rig
             portrait = load_portrait(path)
             mesher = FaceMesher()
-            rig = rig_from_image(portrait, image_hash(portrait), path, mesher, lambda _: None)
+            rig = rig_from_image(portrait, path, mesher, lambda _: None)
             enroll_s = time.perf_counter() - started
             renderers = {key: RigRenderer(portrait, rig, size, background) for key, size, background in (
                 ("512", (512, 512), Background()), ("720p", (1280, 720), Background()),

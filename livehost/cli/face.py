@@ -69,18 +69,16 @@ def run_enroll(args: argparse.Namespace) -> int:
 def run_preview(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from livehost.config import parse_size
-    from livehost.face.background import parse_background
+    from livehost.config import Settings, parse_size
     from livehost.face.preview import contact_sheet
-    from livehost.face.renderer import RigRenderer
+    from livehost.persona import load_persona
+    from livehost.stages import build_renderer
 
     if args.out.suffix.lower() != ".png":
         raise LivehostError(f"output {args.out}: use a .png file name")
-    persona, portrait, rig = _enroll(args)
-    persona = with_background(persona, args.background)
+    persona = with_background(load_persona(args.persona), args.background)
     size = parse_size(args.size) if args.size else (512, 512)
-    background = parse_background(persona.background, persona.folder)
-    sheet = contact_sheet(RigRenderer(portrait, rig, size, background))
+    sheet = contact_sheet(build_renderer(persona, Settings(), size))
     try:
         Image.fromarray(sheet).save(args.out)
     except OSError as exc:

@@ -46,7 +46,7 @@ def enroll(path: Path, cache_dir: Path | None = None, *, mesher: FaceMesher | No
     if cached is not None and not force and (rig := Rig.load(cached)) is not None:
         return portrait, rig
     progress(f"{path.name}: finding the face")
-    rig = rig_from_image(portrait, key, path, mesher or FaceMesher(), progress, segmenter)
+    rig = rig_from_image(portrait, path, mesher or FaceMesher(), progress, segmenter)
     if cached is not None:
         try:
             rig.save(cached)
@@ -56,7 +56,7 @@ def enroll(path: Path, cache_dir: Path | None = None, *, mesher: FaceMesher | No
     return portrait, rig
 
 
-def rig_from_image(portrait: np.ndarray, key: str, path: Path, mesher: FaceMesher,
+def rig_from_image(portrait: np.ndarray, path: Path, mesher: FaceMesher,
                    progress: Callable[[str], None], segmenter: PersonSegmenter | None = None) -> Rig:
     faces = mesher.detect(portrait)
     if not faces:
@@ -92,4 +92,4 @@ def rig_from_image(portrait: np.ndarray, key: str, path: Path, mesher: FaceMeshe
     irises = mesher.irises(portrait, mesh)
     person = (segmenter or PersonSegmenter()).mask(portrait, tuple(mesh[:, :2].mean(0)))
     h, w = portrait.shape[:2]
-    return build_rig(key, (w, h), mesh, irises, person)
+    return build_rig((w, h), mesh, irises, person)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .paint import curve_y, over, patch_box, polygon_mask, soft_mask, spread_into
+from .paint import curve_y, over, patch_box, polygon_mask, ramp, soft_mask, spread_into
 
 COVER_FROM = 0.6  # blink amount where painting starts; fully covered at 1
 # How far past the mesh's lid line the closed lid is repainted, to cover the open eye's lashes
@@ -40,9 +40,9 @@ class LidPainter:
         # The image-left eye's outer corner is its first point, the image-right one's its last.
         for outer_last, (upper, lower), blink, eye_h, lash in zip(
                 (False, True), lids, blinks, self.eye_h, self.lash):
-            cover = float(np.clip((blink - COVER_FROM) / (1 - COVER_FROM), 0, 1))
+            cover = float(ramp((blink - COVER_FROM) / (1 - COVER_FROM)))
             if cover > 0:
-                self._paint_eye(frame, upper, lower, eye_h, lash, cover * cover * (3 - 2 * cover), outer_last)
+                self._paint_eye(frame, upper, lower, eye_h, lash, cover, outer_last)
 
     @staticmethod
     def _paint_eye(frame, upper, lower, eye_h, lash, cover: float, outer_last: bool) -> None:

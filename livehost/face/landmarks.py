@@ -16,11 +16,10 @@ from .topology import LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS
 
 @dataclass(frozen=True, slots=True)
 class FaceBox:
-    """A detected face: box corners (x0, y0, x1, y1), the two eye centres, a score."""
+    """A detected face: box corners (x0, y0, x1, y1) and the two eye centres."""
 
     box: np.ndarray
     eyes: np.ndarray  # (2, 2): image-left eye, image-right eye
-    score: float
 
     @property
     def width(self) -> float:
@@ -78,7 +77,7 @@ class FaceMesher:
         faces = []
         for idx in _weighted_nms(boxes, scores):
             w = scores[idx]
-            faces.append(FaceBox(np.average(boxes[idx], 0, w), np.average(eyes[idx], 0, w), float(w.max())))
+            faces.append(FaceBox(np.average(boxes[idx], 0, w), np.average(eyes[idx], 0, w)))
         return sorted(faces, key=lambda f: -f.area)
 
     def _detect_with(self, spec: _Detector, interp, anchors: np.ndarray, image: np.ndarray):

@@ -74,12 +74,10 @@ class MouthPainter:
         if gap < 0.75:
             return
         polygon = np.concatenate([upper, lower[::-1][1:-1]])
-        x0, y0 = np.floor(polygon.min(0)).astype(int) - 2
-        x1, y1 = np.ceil(polygon.max(0)).astype(int) + 3
-        h, w = frame.shape[:2]
-        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-        if x1 <= x0 or y1 <= y0:
+        box = patch_box(frame.shape, polygon, 3, clip=True)  # an open mouth is painted even half out of shot
+        if box is None:
             return
+        x0, y0, x1, y1 = box
         origin = np.array([x0, y0])
         shape = (y1 - y0, x1 - x0)
         inside = soft_mask(shape, polygon - origin, blur=0.4)

@@ -9,13 +9,19 @@ import numpy as np
 SUB = 16  # sub-pixel precision of the polygons (cv2 shift=4)
 
 
-def patch_box(frame_shape: tuple[int, ...], points: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) around ``points`` plus ``pad`` pixels, or None when the box leaves the
-    frame (a feature half out of shot is not painted rather than painted cut)."""
+def patch_box(frame_shape: tuple[int, ...], points: np.ndarray, pad: int,
+              clip: bool = False) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) around ``points`` plus ``pad`` pixels. A box that leaves the frame is
+    None (a feature half out of shot is not painted rather than painted cut) or, with
+    ``clip``, cut to the frame (None only when nothing of it is left)."""
     x0, y0 = np.floor(points.min(0)).astype(int) - pad
     x1, y1 = np.ceil(points.max(0)).astype(int) + pad
     h, w = frame_shape[:2]
-    if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+    if clip:
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        if x1 <= x0 or y1 <= y0:
+            return None
+    elif x0 < 0 or y0 < 0 or x1 > w or y1 > h:
         return None
     return int(x0), int(y0), int(x1), int(y1)
 

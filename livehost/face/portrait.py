@@ -54,15 +54,13 @@ def _to_rgb8(img) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(img.convert("RGB"), dtype=np.uint8))
 
 
-def fit_cover(image: np.ndarray, size: tuple[int, int], center: tuple[float, float] | None = None) -> np.ndarray:
-    """Scale ``image`` to cover ``size`` (width, height) and crop around ``center`` (x, y in
-    source pixels; the image centre by default)."""
+def fit_cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Scale ``image`` to cover ``size`` (width, height) and crop around its centre."""
     width, height = size
     h, w = image.shape[:2]
     scale = max(width / w, height / h)
-    cx, cy = center if center is not None else (w / 2, h / 2)
-    x0 = int(round(np.clip(cx * scale - width / 2, 0, w * scale - width)))
-    y0 = int(round(np.clip(cy * scale - height / 2, 0, h * scale - height)))
+    x0 = int(round(np.clip(w / 2 * scale - width / 2, 0, w * scale - width)))
+    y0 = int(round(np.clip(h / 2 * scale - height / 2, 0, h * scale - height)))
     resized = cv2.resize(
         image, (max(width, round(w * scale)), max(height, round(h * scale))),
         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC,

@@ -44,6 +44,8 @@ class RigRenderer:
         step = int(np.clip(round(self.face_h / 100), 2, 6))
         self.warp = DenseWarp(self._points_out, _roi(self._points_out[rig.kind == FRAME], size, step), step)
         self._upper, self._lower = list(T.LIPS_INNER_UPPER), list(T.LIPS_INNER_LOWER)
+        self._lid_idx = [(np.array(T.LEFT_EYE_UPPER), np.array(T.LEFT_EYE_LOWER)),
+                         (np.array(T.RIGHT_EYE_UPPER), np.array(T.RIGHT_EYE_LOWER))]
         rest = self._posed(FaceState())
         self.mouth = MouthPainter(
             self.base, rest[list(T.LIPS_OUTER_UPPER + T.LIPS_OUTER_LOWER[::-1])],
@@ -53,11 +55,9 @@ class RigRenderer:
         self.lids = LidPainter(self.base, self._lids(rest))
         self._last: tuple[FaceState, np.ndarray] | None = None
 
-    @staticmethod
-    def _lids(posed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _lids(self, posed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(upper, lower) lid contours of the image-left eye, then the image-right one."""
-        return [(posed[list(T.LEFT_EYE_UPPER)], posed[list(T.LEFT_EYE_LOWER)]),
-                (posed[list(T.RIGHT_EYE_UPPER)], posed[list(T.RIGHT_EYE_LOWER)])]
+        return [(posed[upper], posed[lower]) for upper, lower in self._lid_idx]
 
     def _posed(self, state: FaceState) -> np.ndarray:
         """Every control point's position in the output for ``state``."""

@@ -16,22 +16,20 @@ from pathlib import Path
 import numpy as np
 
 from . import topology as T
-from .paint import ramp
+from .paint import curve_y, ramp
 from .pose import angles, face_size, head_rotation, rotation
 
 CHANNELS = ("jaw", "mouth_w", "mouth_round", "lip_press", "smile", "blink_l", "blink_r",
             "brow", "gaze_x", "gaze_y", "breath")
-RIG_VERSION = 8
+RIG_VERSION = 9
 FACE, HAIR, NECK, SHOULDER, FRAME = range(5)  # control point kinds
 MAX_NEUTRAL_TURN = 20.0  # degrees of portrait head turn undone at FaceState zero
 
 
 @dataclass(frozen=True)
 class Rig:
-    image_hash: str
     image_size: np.ndarray  # (width, height) of the portrait
     mesh: np.ndarray  # (468, 3) portrait pixels
-    irises: np.ndarray  # (2, 5, 2)
     points: np.ndarray  # (N, 3) control points, portrait pixels
     kind: np.ndarray  # (N,) FACE (mesh and irises), HAIR, NECK, SHOULDER or FRAME
     pose_weight: np.ndarray  # (N,) how much of the head's rotation each point follows
@@ -64,7 +62,6 @@ class Rig:
             return None
         if int(values["version"]) != RIG_VERSION:
             return None
-        values["image_hash"] = str(values["image_hash"])
         values["mouth_open"] = float(values["mouth_open"])
         values["version"] = int(values["version"])
         return cls(**values)
@@ -78,15 +75,11 @@ class _Frame:
     fw: float
     fh: float
 
-    def x(self, idx) -> np.ndarray:
-        return self.q[list(idx), 0]
-
     def y(self, idx) -> np.ndarray:
         return self.q[list(idx), 1]
 
 
-def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, irises: np.ndarray,
-              person: np.ndarray) -> Rig:
+def build_rig(image_size: tuple[int, int], mesh: np.ndarray, irises: np.ndarray, person: np.ndarray) -> Rig:
     fw, fh = face_size(mesh)
     _, yaw, roll = angles(head_rotation(mesh))
     clamp = lambda a: float(np.clip(a, -MAX_NEUTRAL_TURN, MAX_NEUTRAL_TURN))  # noqa: E731
@@ -144,7 +137,7 @@ def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, ir
     n_face = len(face)
     shapes = np.zeros((len(CHANNELS), len(points), 3))
     for i, name in enumerate(CHANNELS[:-1]):
-        shapes[i] = _SHAPES[name](geo, n_face, irises)
+        shapes[i] = _SHAPES[name](geo, n_face)
     shapes[-1, :, 1] = -BREATH_TRAVEL * fh * breath_weight
     gap = float(np.mean(geo.y(T.LIPS_INNER_LOWER[1:-1]) - geo.y(T.LIPS_INNER_UPPER[1:-1])))
     jaw_travel = JAW_TRAVEL * fh
@@ -159,8 +152,8 @@ def build_rig(image_hash: str, image_size: tuple[int, int], mesh: np.ndarray, ir
     _roll(neutral, UPPER_RINGS, residual / 2)
     _roll(neutral, LOWER_RINGS, -residual / 2)
     box = np.concatenate([mesh[:, :2].min(0), mesh[:, :2].max(0)])
-    return Rig(image_hash, np.asarray(image_size), mesh, irises, points, kind, pose_weight, shapes,
-               neutral, pivot, r0, box, gap / fh, person)
+    return Rig(np.asarray(image_size), mesh, points, kind, pose_weight, shapes, neutral, pivot, r0, box,
+               gap / fh, person)
 
 
 def _rectangle(x0, y0, x1, y1, step, z) -> np.ndarray:
@@ -216,7 +209,7 @@ def _lip_sets():
     return sorted(upper), sorted(lower)
 
 
-def _jaw(geo: _Frame, n_face: int, irises) -> np.ndarray:
+def _jaw(geo: _Frame, n_face: int) -> np.ndarray:
     cx, cy, half, _ = _mouth(geo)
     q = geo.q
     below = ramp((q[:, 1] - cy) / (0.06 * geo.fh))
@@ -233,22 +226,22 @@ def _jaw(geo: _Frame, n_face: int, irises) -> np.ndarray:
     return out
 
 
-def _spread(geo: _Frame, n_face: int, irises, amount: float) -> np.ndarray:
+def _spread(geo: _Frame, n_face: int, amount: float) -> np.ndarray:
     _, _, half, u = _mouth(geo)
     out = np.zeros_like(geo.q)
     out[:, 0] = amount * half * np.clip(u, -1.3, 1.3) * _near_mouth(geo, n_face, 0.12)
     return out
 
 
-def _round(geo: _Frame, n_face: int, irises) -> np.ndarray:
-    out = _spread(geo, n_face, irises, -0.22)
+def _round(geo: _Frame, n_face: int) -> np.ndarray:
+    out = _spread(geo, n_face, -0.22)
     upper, lower = _lip_sets()
     out[upper, 1] -= 0.012 * geo.fh  # lips purse: thicker, a small round opening
     out[lower, 1] += 0.012 * geo.fh
     return out
 
 
-def _press(geo: _Frame, n_face: int, irises) -> np.ndarray:
+def _press(geo: _Frame, n_face: int) -> np.ndarray:
     out = np.zeros_like(geo.q)
     # Lips thin and meet: the outer lines move most, the rings inside them less.
     for travel, up, down in zip(np.linspace(0.012, 0.02, 4) * geo.fh, UPPER_RINGS, LOWER_RINGS):
@@ -257,8 +250,8 @@ def _press(geo: _Frame, n_face: int, irises) -> np.ndarray:
     return out
 
 
-def _smile(geo: _Frame, n_face: int, irises) -> np.ndarray:
-    out = _spread(geo, n_face, irises, 0.12)
+def _smile(geo: _Frame, n_face: int) -> np.ndarray:
+    out = _spread(geo, n_face, 0.12)
     _, _, _, u = _mouth(geo)
     out[:, 1] -= 0.045 * geo.fh * np.clip(u, -1.3, 1.3) ** 2 * _near_mouth(geo, n_face, 0.15)
     cheeks = geo.q[list(T.CHEEKS)]
@@ -272,16 +265,19 @@ def _smile(geo: _Frame, n_face: int, irises) -> np.ndarray:
     return out
 
 
+def _iris(slot: int) -> np.ndarray:
+    """Control-point indices of an eye's five iris points (0 image-left, 1 image-right),
+    which follow the 468 mesh points."""
+    return np.arange(468 + 5 * slot, 468 + 5 * slot + 5)
+
+
 def _blink(eye_upper, eye_lower, iris_slot):
-    def shape(geo: _Frame, n_face: int, irises) -> np.ndarray:
+    def shape(geo: _Frame, n_face: int) -> np.ndarray:
         q = geo.q
-        xs_up, ys_up = geo.x(eye_upper), geo.y(eye_upper)
-        xs_lo, ys_lo = geo.x(eye_lower), geo.y(eye_lower)
-        o_up, o_lo = np.argsort(xs_up), np.argsort(xs_lo)
+        upper = q[list(eye_upper), :2]
         x = q[:, 0]
-        inside_x = (x > xs_up.min()) & (x < xs_up.max())
-        top = np.interp(x, xs_up[o_up], ys_up[o_up])
-        bottom = np.interp(x, xs_lo[o_lo], ys_lo[o_lo])
+        inside_x = (x > upper[:, 0].min()) & (x < upper[:, 0].max())
+        top, bottom = curve_y(upper, x), curve_y(q[list(eye_lower), :2], x)
         seam = bottom - 0.1 * (bottom - top)  # lids meet low, as real ones do
         height = max(float(np.max(bottom - top)), 1.0)
         y = q[:, 1]
@@ -295,11 +291,10 @@ def _blink(eye_upper, eye_lower, iris_slot):
         below = y > bottom
         fade_dn = 1 - ramp((y - bottom) / (0.8 * height))
         dy[below] = ((seam - bottom) * fade_dn)[below]
-        corner_fade = np.where(inside_x, 1.0, 0.0)
-        dy *= corner_fade
+        dy[~inside_x] = 0  # nothing moves beyond the eye's corners
         dy[list(eye_upper)] = (seam - y)[list(eye_upper)]
         dy[list(eye_lower)] = (seam - y)[list(eye_lower)]
-        iris = np.arange(468 + 5 * iris_slot, 468 + 5 * iris_slot + 5)
+        iris = _iris(iris_slot)
         dy[iris] = (seam - y)[iris]
         dy[n_face:] = 0
         out = np.zeros_like(q)
@@ -309,7 +304,7 @@ def _blink(eye_upper, eye_lower, iris_slot):
     return shape
 
 
-def _brow(geo: _Frame, n_face: int, irises) -> np.ndarray:
+def _brow(geo: _Frame, n_face: int) -> np.ndarray:
     q = geo.q
     brows = list(T.LEFT_BROW + T.RIGHT_BROW)
     brow_y = geo.y(brows).mean()
@@ -325,11 +320,11 @@ def _brow(geo: _Frame, n_face: int, irises) -> np.ndarray:
 
 
 def _gaze(axis: int):
-    def shape(geo: _Frame, n_face: int, irises) -> np.ndarray:
+    def shape(geo: _Frame, n_face: int) -> np.ndarray:
         out = np.zeros_like(geo.q)
         for slot, (a, b) in enumerate((T.LEFT_EYE_CORNERS, T.RIGHT_EYE_CORNERS)):
             eye_w = abs(geo.q[b, 0] - geo.q[a, 0])
-            iris = np.arange(468 + 5 * slot, 468 + 5 * slot + 5)
+            iris = _iris(slot)
             # x: a quarter of the eye's width; y > 0 is up, a smaller travel.
             out[iris, axis] = 0.2 * eye_w if axis == 0 else -0.09 * eye_w
         return out
@@ -339,7 +334,7 @@ def _gaze(axis: int):
 
 _SHAPES = {
     "jaw": _jaw,
-    "mouth_w": lambda g, n, i: _spread(g, n, i, 0.16),
+    "mouth_w": lambda g, n: _spread(g, n, 0.16),
     "mouth_round": _round,
     "lip_press": _press,
     "smile": _smile,

@@ -44,7 +44,6 @@ class DenseWarp:
         self._full_grid = np.stack(
             np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32)), -1
         )
-        self.triangles = tri.simplices
 
     def maps(self, displacement: np.ndarray) -> np.ndarray:
         """Full-resolution source coordinates (H, W, 2) for the ROI, given each control

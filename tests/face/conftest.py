@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 import skimage.data
 
-from livehost.face.enroll import image_hash, rig_from_image
+from livehost.face.enroll import rig_from_image
 from livehost.face.landmarks import FaceMesher
+from livehost.face.quality import Identity
 from livehost.face.renderer import RigRenderer
 
 
@@ -22,8 +25,20 @@ def mesher() -> FaceMesher:
 
 
 @pytest.fixture(scope="session")
+def identity() -> Identity:
+    return Identity()
+
+
+@pytest.fixture(scope="session")
+def distance_to_astronaut(astronaut, identity) -> Callable[[np.ndarray], float]:
+    """dlib identity distance from a frame to the astronaut photo (its descriptor taken once)."""
+    reference = identity.descriptor(astronaut)
+    return lambda frame: float(np.linalg.norm(identity.descriptor(np.asarray(frame)) - reference))
+
+
+@pytest.fixture(scope="session")
 def rig(astronaut, mesher, tmp_path_factory):
-    return rig_from_image(astronaut, image_hash(astronaut), tmp_path_factory.mktemp("p") / "a.png", mesher, len)
+    return rig_from_image(astronaut, tmp_path_factory.mktemp("p") / "a.png", mesher, len)
 
 
 @pytest.fixture(scope="session")

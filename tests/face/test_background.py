@@ -15,7 +15,6 @@ from livehost.errors import LivehostError
 from livehost.face import topology as T
 from livehost.face.background import Background, parse_background
 from livehost.face.portrait import fit_cover
-from livehost.face.quality import Identity
 from livehost.face.renderer import RigRenderer
 from livehost.media.frames import FaceState
 from livehost.persona import load_persona
@@ -66,11 +65,10 @@ def test_the_person_is_unchanged_by_the_background(green, renderer):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("state", [FaceState(), FaceState(yaw=15)], ids=["neutral", "yaw+15"])
-def test_identity_holds_on_green(astronaut, green, renderer, state):
+def test_identity_holds_on_green(distance_to_astronaut, green, renderer, state):
     """The same likeness as on the photo's own background (the bounds of test_quality)."""
-    identity = Identity()
-    on_photo = identity.distance(astronaut, np.asarray(renderer.render(state)))
-    assert identity.distance(astronaut, np.asarray(green.render(state))) <= on_photo + 0.03
+    on_photo = distance_to_astronaut(renderer.render(state))
+    assert distance_to_astronaut(green.render(state)) <= on_photo + 0.03
 
 
 def test_image_background_covers_the_frame_and_holds_still(tmp_path, astronaut, rig):

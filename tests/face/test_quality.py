@@ -3,10 +3,9 @@ rendered frames) and stays the same person (dlib identity distance to the photo)
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from livehost.face.quality import Identity, control
+from livehost.face.quality import control
 from livehost.media.frames import FaceState
 
 pytestmark = pytest.mark.slow
@@ -41,6 +40,5 @@ def test_full_blink_closes_the_eyes(figures):
     (FaceState(pitch=10), 0.28), (FaceState(pitch=-10), 0.28), (FaceState(jaw=1.0), 0.3),
     (FaceState(yaw=15), 0.3), (FaceState(yaw=-15), 0.24),
 ], ids=["neutral", "roll+8", "roll-8", "pitch+10", "pitch-10", "jaw1", "yaw+15", "yaw-15"])
-def test_identity_holds_at_the_extremes(astronaut, renderer, state, bound):
-    identity = Identity()
-    assert identity.distance(astronaut, np.asarray(renderer.render(state))) <= bound
+def test_identity_holds_at_the_extremes(distance_to_astronaut, renderer, state, bound):
+    assert distance_to_astronaut(renderer.render(state)) <= bound

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livehost.face.enroll import image_hash, rig_from_image
+from livehost.face.enroll import rig_from_image
 from livehost.face.renderer import RigRenderer
 from livehost.media.frames import FaceState
 
@@ -67,7 +67,7 @@ def test_turned_portrait_faces_the_camera_at_zero(renderer, mesher):
     from livehost.face.quality import measure
 
     turned = np.ascontiguousarray(renderer.render(FaceState(yaw=14)))
-    enrolled = rig_from_image(turned, image_hash(turned), "turned.png", mesher, len)
+    enrolled = rig_from_image(turned, "turned.png", mesher, len)
     assert enrolled.portrait_pose[1] > 7
     neutral = RigRenderer(turned, enrolled, (512, 512)).render(FaceState())
     assert abs(measure(neutral, mesher).yaw) < 0.5 * measure(turned, mesher).yaw
