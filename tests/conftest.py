@@ -2,11 +2,9 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_SPEECH = REPO.parent / "shared" / "data" / "speech"
 
 
 @pytest.fixture
@@ -22,10 +20,3 @@ def livehost_cli():
         )
 
     return run
-
-
-@pytest.fixture
-def astronaut() -> np.ndarray:
-    from skimage import data
-
-    return data.astronaut()

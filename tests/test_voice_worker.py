@@ -53,9 +53,7 @@ class ScriptedEngine:
 
 
 def drain(worker, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while worker.busy and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert worker.wait_idle(timeout)
     assert not worker.busy
 
 

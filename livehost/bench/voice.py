@@ -92,8 +92,8 @@ def _first_audio(engine, texts) -> list[float]:
             if not timeline.wait_for(1, timeout=60):
                 raise RuntimeError(f"{engine.name}: no audio within 60 s")
             first.append(time.perf_counter() - started)
-            while worker.busy:
-                time.sleep(0.005)
+            if not worker.wait_idle(timeout=60):
+                raise RuntimeError(f"{engine.name}: a sentence took over 60 s")
             timeline.flush()  # nothing has played: the next sentence starts on an empty timeline
     finally:
         worker.close()

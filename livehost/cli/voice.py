@@ -78,19 +78,20 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_say(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from livehost.media.audio import resample
+    from livehost.media.frames import Sentence
     from livehost.persona import load_persona
+    from livehost.sinks.atomic import check_writable, write_atomic
     from livehost.voice.engines import create_engine
     from livehost.voice.wav_stream import encode_wav
+    from livehost.voice.worker import join_chunks
 
+    check_writable(args.out)
     persona = load_persona(args.persona)
     engine = create_engine(persona.voice, persona)
-    rate = 24000
-    parts = [resample(c.pcm, c.sample_rate, rate) for c in engine.synthesize(args.text)]
-    if not parts:
+    chunks = list(engine.synthesize(args.text))
+    if not chunks:
         raise LivehostError("the text has nothing to say")
-    args.out.write_bytes(encode_wav(np.concatenate(parts), rate))
+    rate = chunks[0].sample_rate
+    write_atomic(args.out, encode_wav(join_chunks(Sentence(args.text), chunks, rate).pcm, rate))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from livehost.errors import LivehostError
@@ -12,8 +14,9 @@ class AtomicOutput:
     def __init__(self, target: Path) -> None:
         self.target = Path(target)
         check_writable(self.target)
-        # Same folder, so the final rename is atomic; same suffix, so muxers pick the format.
-        self.partial = self.target.with_name(f".{self.target.stem}.partial{self.target.suffix}")
+        # Same folder, so the final rename is atomic; same suffix, so muxers pick the format;
+        # the process id, so two processes writing the same file do not share a partial.
+        self.partial = self.target.with_name(f".{self.target.stem}.{os.getpid()}.partial{self.target.suffix}")
 
     def commit(self) -> None:
         os.replace(self.partial, self.target)
@@ -23,6 +26,27 @@ class AtomicOutput:
 
     def settle(self, ok: bool) -> None:
         self.commit() if ok and self.partial.exists() else self.discard()
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A path to write ``target`` through: renamed onto it when the block succeeds, removed
+    when it fails."""
+    output = AtomicOutput(target)
+    try:
+        yield output.partial
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
+
+
+def write_atomic(target: Path, data: bytes | str) -> None:
+    with atomic_path(target) as partial:
+        if isinstance(data, str):
+            partial.write_text(data, encoding="utf-8")
+        else:
+            partial.write_bytes(data)
 
 
 def check_writable(target: Path) -> None:

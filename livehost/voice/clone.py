@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from livehost.errors import LivehostError
+from livehost.sinks.atomic import write_atomic
 
 from .intelligibility import Transcriber, word_error_rate
 from .kokoro_engine import KokoroEngine
@@ -31,6 +32,7 @@ from .pitch import PitchShift
 from .prosody import Pitch, phoneme_rate, pitch
 from .reference import ReferenceClip, speech_spans
 from .speaker import SpeakerEncoder, similarity
+from .styles import save_table
 
 log = logging.getLogger(__name__)
 
@@ -309,10 +311,8 @@ class VoiceSearch:
         if paths is None or self.best_table is None:
             return
         paths[0].parent.mkdir(parents=True, exist_ok=True)
-        np.save(paths[1], self.best_table)
-        tmp = paths[0].with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self.state)))
-        tmp.replace(paths[0])
+        save_table(paths[1], self.best_table)
+        write_atomic(paths[0], json.dumps(asdict(self.state)))
 
     def _load_state(self) -> SearchState | None:
         paths = self._paths()

@@ -21,6 +21,7 @@ import numpy as np
 
 from livehost import models
 from livehost.errors import LivehostError
+from livehost.sinks.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,8 @@ def timed_model(source: Path) -> Path:
         if DURATION_TENSOR not in names:
             raise LivehostError(f"{source}: not the Kokoro v1.0 graph this engine knows (no duration tensor)")
         model.graph.output.append(helper.make_tensor_value_info(DURATION_TENSOR, TensorProto.FLOAT, None))
-        tmp = out.with_suffix(f".{os.getpid()}.tmp")
-        onnx.save(model, str(tmp))
-        tmp.replace(out)
+        with atomic_path(out) as partial:
+            onnx.save(model, str(partial))
         log.info("kokoro: wrote timed model %s", out)
         return out
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from livehost.errors import LivehostError
 from livehost.persona import PERSONA_FILE, Persona
+from livehost.sinks.atomic import write_atomic
 
 from .persona_voice import write_voice
 from .reference import ReferenceClip, load_reference
@@ -54,7 +55,7 @@ def clone_offline(
     save_table(persona.folder / CLONE_TABLE, result.table)
     report = {"reference": str(reference), "reference_seconds": round(clip.seconds, 2),
               "warnings": list(clip.warnings), "budget_s": budget_s, **result.report()}
-    (persona.folder / CLONE_REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_atomic(persona.folder / CLONE_REPORT, json.dumps(report, indent=2) + "\n")
     spec = persona.voice.model_copy(update={
         "engine": "kokoro", "voice": CLONE_TABLE, "rate": round(min(2.0, max(0.5, result.speed)), 3),
         "pitch": round(result.pitch, 2), "reference": _keep_reference(persona, reference), "remote": None,

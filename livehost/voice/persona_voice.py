@@ -9,6 +9,7 @@ import yaml
 
 from livehost.errors import LivehostError
 from livehost.persona import VoiceSpec
+from livehost.sinks.atomic import write_atomic
 
 _TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 
@@ -29,6 +30,4 @@ def write_voice(persona_file: Path, spec: VoiceSpec) -> None:
         yaml.safe_load(text)
     except yaml.YAMLError as exc:  # never leave a persona unreadable
         raise LivehostError(f"{persona_file}: could not update the voice section ({exc})") from None
-    tmp = persona_file.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(persona_file)
+    write_atomic(persona_file, text)

@@ -38,7 +38,6 @@ class PiperEngine:
         self._pitch = PitchShift(pitch)
         base = self._voice.config.length_scale
         self._syn = SynthesisConfig(length_scale=base / self._pitch.synthesis_speed(rate))
-        self.native_rate = self._voice.config.sample_rate
 
     def synthesize(self, text: str) -> Iterator[SynthChunk]:
         for chunk in self._voice.synthesize(text, self._syn, include_alignments=True):

@@ -33,7 +33,8 @@ _BACKOFF_S = 0.25
 
 
 class _Retryable(Exception):
-    """A failure worth another try: the server was unreachable or said 5xx/429."""
+    """A failure worth another try: the server was unreachable or said 5xx/429. Its text
+    describes the failure; the caller names the server."""
 
 
 def headers(config: RemoteVoice) -> dict[str, str]:
@@ -76,7 +77,6 @@ class RemoteEngine:
         voice: str,
         rate: float = 1.0,
         reference: ReferenceClip | None = None,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.config, self.voice, self.rate = config, voice, rate
         self._url = endpoint(config, "audio/speech")
@@ -87,7 +87,7 @@ class RemoteEngine:
                 raise LivehostError("voice.remote.clone is 'inline' but the persona has no voice.reference")
             audio = base64.b64encode(reference.wav_bytes()).decode("ascii")
             self._references = [{"audio": f"data:audio/wav;base64,{audio}", "text": config.reference_text or ""}]
-        self._client = httpx.Client(transport=transport, headers=self._headers)
+        self._client = httpx.Client(headers=self._headers)
 
     def close(self) -> None:
         self._client.close()
@@ -101,21 +101,21 @@ class RemoteEngine:
 
     def synthesize(self, text: str) -> Iterator[SynthChunk]:
         deadline = time.monotonic() + self.config.sentence_s
-        failure: Exception | None = None
+        failure = ""
         for attempt in range(self.config.retries + 1):
             if attempt:
                 pause = _BACKOFF_S * 2 ** (attempt - 1)
                 if time.monotonic() + pause >= deadline:
                     break
-                log.warning("voice server %s: %s; retrying", self.config.url, _describe(failure))
+                log.warning("voice server %s: %s; retrying", self.config.url, failure)
                 time.sleep(pause)
             try:
                 yield from self._attempt(text, deadline)
                 return
             except _Retryable as exc:
-                failure = exc.__cause__ or exc
+                failure = str(exc)
         raise LivehostError(
-            f"voice server {self.config.url}: {_describe(failure)} "
+            f"voice server {self.config.url}: {failure} "
             f"({self.config.retries + 1} attempt(s) within {self.config.sentence_s:g} s)"
         )
 
@@ -128,10 +128,9 @@ class RemoteEngine:
             with self._client.stream("POST", self._url, json=self._body(text), timeout=timeout) as response:
                 if response.status_code >= 400:
                     response.read()
-                    message = f"voice server {self.config.url}: {_server_error(response)}"
                     if response.status_code >= 500 or response.status_code == 429:
-                        raise _Retryable(message) from httpx.HTTPStatusError(message, request=response.request, response=response)
-                    raise LivehostError(message)
+                        raise _Retryable(_server_error(response))
+                    raise LivehostError(f"voice server {self.config.url}: {_server_error(response)}")
                 for data in response.iter_bytes():
                     if time.monotonic() > deadline:
                         raise LivehostError(
@@ -147,15 +146,13 @@ class RemoteEngine:
             raise _Retryable(_describe(exc)) from exc
 
 
-def upload_reference(
-    config: RemoteVoice, clip: ReferenceClip, name: str, transport: httpx.BaseTransport | None = None
-) -> str:
+def upload_reference(config: RemoteVoice, clip: ReferenceClip, name: str) -> str:
     """Create a voice on the server from the clip; returns the id to speak with."""
     url = endpoint(config, config.upload_path)
     files = {"file": (f"{name}.wav", clip.wav_bytes(), "audio/wav")}
     data = {"name": name, "model": config.model, "text": config.reference_text or ""}
     try:
-        with httpx.Client(transport=transport, headers=headers(config)) as client:
+        with httpx.Client(headers=headers(config)) as client:
             response = client.post(url, files=files, data=data, timeout=max(config.sentence_s, 30.0))
     except httpx.TransportError as exc:
         raise LivehostError(f"voice server {config.url}: {_describe(exc)}") from None

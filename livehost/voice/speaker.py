@@ -32,9 +32,10 @@ class SpeakerEncoder:
     def embed(self, pcm: np.ndarray, sample_rate: int) -> np.ndarray:
         from resemblyzer import preprocess_wav
 
-        wav = preprocess_wav(resample(pcm, sample_rate, _RATE), source_sr=_RATE)
+        audio = resample(pcm, sample_rate, _RATE)
+        wav = preprocess_wav(audio)
         if len(wav) < _RATE // 2:  # the VAD kept almost nothing: embed what there is
-            wav = resample(pcm, sample_rate, _RATE)
+            wav = audio
         return self._encoder.embed_utterance(wav)
 
     def embed_torch(self, audio: torch.Tensor, sample_rate: float) -> torch.Tensor:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from livehost.errors import LivehostError
+from livehost.sinks.atomic import atomic_path
 
 SHAPE = (510, 1, 256)
 _TERM = re.compile(r"^\s*([A-Za-z0-9_]+)\s*(?::\s*([-+]?\d*\.?\d+))?\s*$")
@@ -53,6 +54,5 @@ def load_table(path: Path) -> np.ndarray:
 
 
 def save_table(path: Path, table: np.ndarray) -> None:
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, np.asarray(table, np.float32).reshape(SHAPE))
-    tmp.replace(path)
+    with atomic_path(path) as partial, open(partial, "wb") as file:
+        np.save(file, np.asarray(table, np.float32).reshape(SHAPE))

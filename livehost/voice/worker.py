@@ -102,6 +102,11 @@ class VoiceWorker:
         with self._lock:
             return self._busy > 0
 
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until every sentence handed over is spoken (or dropped); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout=timeout)
+
     def interrupt(self) -> None:
         with self._lock:
             self._generation += 1

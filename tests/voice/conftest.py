@@ -1,5 +1,3 @@
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +21,8 @@ def speech(speech_path) -> tuple[np.ndarray, int]:
     return decode(speech_path)
 
 
-@pytest.fixture
-def run_cli():
-    def run(*args: str, timeout: float = 600, **kwargs):
-        return subprocess.run([sys.executable, "-m", "livehost", *args], capture_output=True,
-                              text=True, timeout=timeout, cwd=REPO, **kwargs)
+@pytest.fixture(scope="session")
+def transcriber():
+    from livehost.voice.intelligibility import Transcriber
 
-    return run
+    return Transcriber()

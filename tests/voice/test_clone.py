@@ -22,8 +22,8 @@ def persona_folder(tmp_path):
     return folder
 
 
-def test_clone_updates_the_persona_and_resumes(persona_folder, speech_path, run_cli):
-    first = run_cli("voice", "clone", "--persona", str(persona_folder), "--reference", str(speech_path),
+def test_clone_updates_the_persona_and_resumes(persona_folder, speech_path, livehost_cli):
+    first = livehost_cli("voice", "clone", "--persona", str(persona_folder), "--reference", str(speech_path),
                     "--budget-s", "30")
     assert first.returncode == 0, first.stderr[-2000:]
     report = json.loads(first.stdout)
@@ -44,20 +44,20 @@ def test_clone_updates_the_persona_and_resumes(persona_folder, speech_path, run_
     assert len(pcm) > 0.3 * 24000
 
     # A second run with a larger budget continues the same search instead of starting over.
-    second = run_cli("voice", "clone", "--persona", str(persona_folder), "--budget-s", "60")
+    second = livehost_cli("voice", "clone", "--persona", str(persona_folder), "--budget-s", "60")
     assert second.returncode == 0, second.stderr[-2000:]
     again = json.loads(second.stdout)
     assert again["evaluations"] > report["evaluations"] and again["seconds"] >= 55
     assert again["similarity_after"] >= report["similarity_after"] - 1e-6
 
 
-def test_bad_clips_stop_the_clone_with_one_line(persona_folder, tmp_path, run_cli):
+def test_bad_clips_stop_the_clone_with_one_line(persona_folder, tmp_path, livehost_cli):
     sr = 16000
     t = np.arange(6 * sr) / sr
     music = sum(0.1 * np.sin(2 * np.pi * f * t) for f in (262, 330, 392)).astype(np.float32)
-    result = run_cli("voice", "clone", "--persona", str(persona_folder), "--reference",
+    result = livehost_cli("voice", "clone", "--persona", str(persona_folder), "--reference",
                      str(encode_audio(tmp_path / "song.flac", music, sr)))
     assert result.returncode == 2
     assert "no speech in it (music or noise only?)" in result.stderr.strip().splitlines()[-1]
-    result = run_cli("voice", "clone", "--persona", str(persona_folder))
+    result = livehost_cli("voice", "clone", "--persona", str(persona_folder))
     assert result.returncode == 2 and "no reference clip" in result.stderr

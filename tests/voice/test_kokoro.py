@@ -8,7 +8,7 @@ from livehost.media.audio import rms
 from livehost.media.frames import Sentence
 from livehost.persona import VoiceSpec
 from livehost.voice.engines import check_voice, create_engine
-from livehost.voice.intelligibility import Transcriber, word_error_rate
+from livehost.voice.intelligibility import word_error_rate
 from livehost.voice.prosody import pitch
 from livehost.voice.styles import SHAPE
 from livehost.voice.timing import words_of
@@ -23,12 +23,12 @@ def engine():
     return create_engine(VoiceSpec(engine="kokoro", voice="jf_alpha"))
 
 
-def test_streams_clause_by_clause_intelligibly(engine):
+def test_streams_clause_by_clause_intelligibly(engine, transcriber):
     chunks = list(engine.synthesize(TEXT))
     assert len(chunks) == 2  # "... the new kettle," | "and it boils ..."
     assert chunks[0].phonemes[-1].phoneme == " "  # the word break that closes a piece
     speech = join_chunks(Sentence(TEXT), chunks, 24000)
-    assert word_error_rate(TEXT, Transcriber().transcribe(speech.pcm, 24000)) <= 0.1
+    assert word_error_rate(TEXT, transcriber.transcribe(speech.pcm, 24000)) <= 0.1
 
 
 def test_word_timings_follow_the_audio(engine):

@@ -11,7 +11,7 @@ from speech_server import SpeechServer
 from livehost.errors import LivehostError
 from livehost.persona import RemoteVoice, VoiceSpec, load_persona
 from livehost.voice.engines import check_voice, create_engine
-from livehost.voice.intelligibility import Transcriber, word_error_rate
+from livehost.voice.intelligibility import word_error_rate
 from livehost.voice.reference import load_reference
 from livehost.voice.remote_engine import RemoteEngine, upload_reference
 
@@ -38,7 +38,7 @@ def engine_for(server, **remote) -> RemoteEngine:
 
 
 @pytest.mark.parametrize("fmt", ["pcm", "wav"])
-def test_streams_intelligible_speech_in_pieces(server, fmt):
+def test_streams_intelligible_speech_in_pieces(server, fmt, transcriber):
     server.pause_s = 0.4
     engine = engine_for(server, format=fmt)
     started = time.perf_counter()
@@ -49,7 +49,7 @@ def test_streams_intelligible_speech_in_pieces(server, fmt):
     assert len(chunks) > 2 and {c.sample_rate for c in chunks} == {24000}
     assert arrivals[0] < arrivals[-1] - 0.3  # the first piece came before the server finished
     pcm = np.concatenate([c.pcm for c in chunks])
-    assert word_error_rate(TEXT, Transcriber().transcribe(pcm, 24000)) <= 0.2  # piper adds noise: one slip
+    assert word_error_rate(TEXT, transcriber.transcribe(pcm, 24000)) <= 0.2  # piper adds noise: one slip
     request = server.requests[-1]
     assert request["input"] == TEXT and request["voice"] == "alloy" and request["response_format"] == fmt
     assert request["stream"] is True and request["model"] == "tts-1"
@@ -63,8 +63,9 @@ def test_retries_server_errors_then_succeeds(server):
 
 def test_gives_up_with_a_clear_message_after_the_retries(server):
     server.fail_next = 5
-    with pytest.raises(LivehostError, match="HTTP 500: model worker crashed.*3 attempt"):
+    with pytest.raises(LivehostError, match="HTTP 500: model worker crashed.*3 attempt") as error:
         list(engine_for(server, retries=2).synthesize(TEXT))
+    assert str(error.value).count("voice server") == 1  # the server is named once
 
 
 def test_client_errors_are_not_retried_and_name_the_problem(server):
@@ -133,9 +134,9 @@ def make_persona(tmp_path, remote: dict, reference: str | None = None):
     return folder
 
 
-def test_voice_clone_uploads_the_clip_and_the_persona_speaks_with_the_new_voice(server, tmp_path, speech_path, run_cli):
+def test_voice_clone_uploads_the_clip_and_the_persona_speaks_with_the_new_voice(server, tmp_path, speech_path, livehost_cli):
     folder = make_persona(tmp_path, {"url": server.url, "clone": "upload"})
-    result = run_cli("voice", "clone", "--persona", str(folder), "--reference", str(speech_path), timeout=300)
+    result = livehost_cli("voice", "clone", "--persona", str(folder), "--reference", str(speech_path), timeout=300)
     assert result.returncode == 0, result.stderr
     upload = server.uploads[-1]
     assert upload["audio"][:4] == b"RIFF" and upload["name"] == "host" and upload["model"] == "tts-1"
