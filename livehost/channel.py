@@ -10,12 +10,13 @@ from collections.abc import Iterable, Sequence
 from livehost.config import Settings
 from livehost.loop import RenderLoop
 from livehost.media.clock import MediaClock, Pacer
-from livehost.media.frames import Sentence
+from livehost.media.frames import Sentence, Speech
 from livehost.media.timeline import SpeechTimeline
 from livehost.motion.align import ensure_timings
 from livehost.persona import Persona
 from livehost.sinks.base import Sink
 from livehost.stages import Stages
+from livehost.voice.cache import SpeechCache, voice_key
 from livehost.voice.worker import VoiceWorker
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,25 @@ class VoicePacer:
         return 0.0
 
 
+def voice_files(persona: Persona) -> list:
+    """Files whose bytes decide how the persona sounds (a clone's table, a piper voice)."""
+    files = [persona.resolve(persona.voice.voice)] if persona.voice.voice else []
+    if persona.reference_path is not None:
+        files.append(persona.reference_path)
+    return [f for f in files if f.is_file()]
+
+
 class Channel:
     def __init__(self, settings: Settings, persona: Persona, stages: Stages, sinks: Sequence[Sink] = ()):
         self.settings, self.persona = settings, persona
         self.clock = MediaClock(settings.audio.sample_rate, settings.video.fps)
         self.timeline = SpeechTimeline(settings.audio.sample_rate)
         self.voice = VoiceWorker(stages.engine, self.timeline, prepare=ensure_timings)
+        self.speech_cache = SpeechCache(
+            persona.folder / ".cache" / "speech",
+            voice_key(stages.engine.name, persona.voice.model_dump_json(), voice_files(persona)),
+            settings.audio.sample_rate,
+        )
         self.loop = RenderLoop(
             self.clock, self.timeline, stages.motion, stages.renderer, sinks,
             on_interrupt=self.voice.interrupt,
@@ -58,6 +72,19 @@ class Channel:
         """Queue sentences for the voice; they play in order, without blocking the loop."""
         for sentence in sentences:
             self.voice.say(sentence)
+
+    def utter(self, sentence: Sentence, speech: Speech | None = None) -> None:
+        """Queue one sentence, or its speech when it was made earlier (a cache hit)."""
+        if speech is None:
+            self.voice.say(sentence)
+        else:
+            self.voice.play(speech)
+
+    def warm_cache(self, texts: Iterable[str]) -> None:
+        """Synthesize these lines into the speech cache in the background."""
+        from livehost.brain.sentences import sentences_from_text
+
+        self.voice.warm((s for text in texts for s in sentences_from_text(text)), self.speech_cache)
 
     def interrupt(self, reason: str = "operator") -> None:
         self.loop.interrupt(reason)

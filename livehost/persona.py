@@ -67,6 +67,35 @@ class VoiceSpec(_Strict):
     options: dict[str, str | float | int | bool] = Field(default_factory=dict)
 
 
+class LLMSpec(_Strict):
+    """Which language model writes the host's replies (persona.yaml ``llm:``, or ``--llm``)."""
+
+    backend: Literal["embedded", "openai", "transformers"] = "embedded"
+    # embedded: a GGUF path (default: the packaged SmolLM2); openai: the model name the server
+    # knows; transformers: a Hugging Face model folder (a path, or a name under weights/).
+    model: str | None = None
+    url: Annotated[str, Field(pattern=r"^https?://[^\s/]+")] | None = None  # openai: base URL, e.g. http://127.0.0.1:8080/v1
+    api_key_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    max_tokens: Annotated[int, Field(ge=8, le=2048)] = 96
+    temperature: Annotated[float, Field(ge=0.0, le=2.0)] = 0.6
+    first_token_s: Annotated[float, Field(gt=0, le=120)] = 4.0  # budget until the first token
+    reply_s: Annotated[float, Field(gt=0, le=600)] = 20.0  # budget for the whole reply
+    device: str = "cpu"  # transformers: cpu, cuda, cuda:1, mps
+    threads: Annotated[int, Field(ge=1, le=64)] | None = None  # embedded: CPU threads
+
+
+class SafetySpec(_Strict):
+    """What the host refuses to hear and to say (persona.yaml ``safety:``)."""
+
+    on_blocked: Literal["deflect", "skip"] = "deflect"  # answer a blocked input, or stay quiet
+    deflection: str = "Let's keep the chat about the stream. What would you like to know?"
+    banned_words: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    # Claims the host must never make, as phrases (e.g. "cures", "guaranteed results").
+    banned_claims: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    max_reply_chars: Annotated[int, Field(ge=40, le=4000)] = 400
+    max_input_chars: Annotated[int, Field(ge=20, le=10000)] = 500
+
+
 class Persona(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")] = "en"
@@ -77,6 +106,12 @@ class Persona(_Strict):
     region: Annotated[str, Field(pattern=r"^([A-Za-z]{2})?$")] = ""
     prompt: str = ""
     knowledge: list[Path] = Field(default_factory=list)
+    llm: LLMSpec = LLMSpec()
+    safety: SafetySpec = SafetySpec()
+    # Said when the model fails or runs out of time (one is picked in turn).
+    fallback_lines: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=lambda: ["Give me a second, let me get back to you on that."]
+    )
     greeting: str = ""
     idle_lines: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     # Behind the person: "photo" (its own), a colour "#rrggbb" (green screen for a chroma

@@ -43,6 +43,7 @@ class Sentence:
     emphasis: tuple[Emphasis, ...] = ()
     intensity: float = 0.5
     id: int = field(default_factory=lambda: next(_sentence_ids))
+    to: str = ""  # the id of the chat message this sentence answers ("" when none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,9 @@ class AVTick:
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
-    """A message from a live chat (or the API), normalized across platforms."""
+    """A message from a live chat, the API, the operator or the microphone, normalized across
+    platforms. ``kind``: chat | question | gift | superchat | member | follow | raid | system |
+    operator | mic. ``amount`` is in ``currency`` units (bits, coins, EUR...) where paid."""
 
     platform: str
     user: str
@@ -149,7 +152,11 @@ class ChatMessage:
     received_at: float = field(default_factory=time.time)
     id: str = ""
     priority: int = 0
-    kind: str = "chat"  # chat | gift | follow | superchat | system
+    kind: str = "chat"
+    user_id: str = ""
+    amount: float | None = None
+    currency: str = ""
+    platform_time: float | None = None  # the platform's own timestamp, when it sends one
 
 
 @dataclass(frozen=True, slots=True)

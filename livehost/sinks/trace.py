@@ -24,7 +24,7 @@ def sentence_event(scheduled: ScheduledSpeech) -> dict:
     for mark in sentence.emphasis:
         t = word_stress_time(speech.phonemes, speech.words, mark.index)
         emphasis.append({"word": mark.word, "t": None if t is None else round(scheduled.t0 + t, 4)})
-    return {
+    event = {
         "event": "sentence",
         "text": sentence.text,
         "emotion": sentence.emotion,
@@ -33,6 +33,9 @@ def sentence_event(scheduled: ScheduledSpeech) -> dict:
         "t0": round(scheduled.t0, 4),
         "t1": round(scheduled.t1, 4),
     }
+    if sentence.to:
+        event["to"] = sentence.to
+    return event
 
 
 def merged_event(clauses: list[dict]) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -16,6 +16,7 @@ from livehost.media.frames import PhonemeTiming, Sentence, Speech, WordTiming
 from livehost.media.timeline import SpeechTimeline
 
 from .base import SynthChunk, TTSEngine
+from .cache import SpeechCache
 from .clauses import pause_after, split_clauses
 from .timing import words_from_phonemes
 
@@ -67,7 +68,10 @@ class VoiceWorker:
     sentence clause by clause (each clause as soon as it is made).
 
     A failing sentence is logged and skipped; the worker keeps going. ``interrupt()`` drops
-    the queue and discards the sentence being synthesized.
+    the queue and discards the sentence being synthesized. Speech made earlier (a cache hit)
+    is queued with ``play`` and keeps its place in the order. ``warm`` fills a cache with
+    background work that runs only while nothing is waiting to be said, one sentence at a
+    time, so it never holds an answer back by more than one sentence.
     """
 
     def __init__(
@@ -82,7 +86,8 @@ class VoiceWorker:
         # Work on finished speech that belongs off the render loop (e.g. timings for engines
         # that give none), done here in the worker thread before the speech is queued.
         self._prepare = prepare
-        self._pending: queue.Queue[tuple[int, Sentence] | None] = queue.Queue(max_pending)
+        self._pending: queue.Queue[tuple[int, Sentence | Speech] | None] = queue.Queue(max_pending)
+        self._warm: queue.SimpleQueue[tuple[Sentence, SpeechCache]] = queue.SimpleQueue()
         self._generation = 0
         self._busy = 0
         self._lock = threading.Lock()
@@ -92,10 +97,33 @@ class VoiceWorker:
         self._thread.start()
 
     def say(self, sentence: Sentence) -> None:
+        self._enqueue(sentence)
+
+    def play(self, speech: Speech) -> None:
+        """Queue speech that is already synthesized (resampled to the timeline's rate)."""
+        if speech.sample_rate != self.timeline.sample_rate:
+            raise ValueError(f"speech at {speech.sample_rate} Hz for a {self.timeline.sample_rate} Hz voice")
+        self._enqueue(speech)
+
+    def _enqueue(self, item: Sentence | Speech) -> None:
         with self._lock:
             self._busy += 1
             generation = self._generation
-        self._pending.put((generation, sentence))
+        self._pending.put((generation, item))
+
+    def warm(self, sentences: Iterable[Sentence], cache: SpeechCache) -> None:
+        """Synthesize each sentence not yet in ``cache`` into it, in the background."""
+        for sentence in sentences:
+            self._warm.put((sentence, cache))
+
+    @property
+    def warming(self) -> int:
+        return self._warm.qsize()
+
+    def synthesize(self, sentence: Sentence) -> Speech:
+        """One whole sentence, prepared (timings), at the timeline's rate. Worker thread only."""
+        chunks = list(self.engine.synthesize(sentence.text))
+        return self._prepare(join_chunks(sentence, chunks, self.timeline.sample_rate))
 
     @property
     def busy(self) -> bool:
@@ -115,24 +143,51 @@ class VoiceWorker:
         self._pending.put(None)
         self._thread.join(timeout=5)
 
-    def _run(self) -> None:
-        while (item := self._pending.get()) is not None:
-            generation, sentence = item
+    def _next(self) -> tuple[int, Sentence | Speech] | None:
+        while True:
             try:
-                pieces = split_clauses(sentence)
-                for i, piece in enumerate(pieces):
-                    if generation != self._generation:
-                        break
-                    chunks = list(self.engine.synthesize(piece.text))
-                    speech = join_chunks(piece, chunks, self.timeline.sample_rate)
-                    if i < len(pieces) - 1:
-                        speech = with_pause(speech, pause_after(piece.text))
-                    if generation == self._generation and len(speech.pcm):
-                        self.timeline.push(self._prepare(speech))
+                return self._pending.get(timeout=0.05 if not self._warm.empty() else None)
+            except queue.Empty:
+                self._warm_one()
+
+    def _warm_one(self) -> None:
+        try:
+            sentence, cache = self._warm.get_nowait()
+        except queue.Empty:
+            return
+        if sentence.text in cache:
+            return
+        try:
+            cache.put(self.synthesize(sentence))
+        except Exception as exc:  # the line is synthesized live instead
+            log.warning("voice: could not cache %r: %s", sentence.text[:60], exc)
+
+    def _run(self) -> None:
+        while (job := self._next()) is not None:
+            generation, item = job
+            try:
+                if isinstance(item, Speech):
+                    if generation == self._generation:
+                        self.timeline.push(item)
+                else:
+                    self._speak(generation, item)
             except Exception as exc:  # one bad sentence must not silence the host
                 self.failures += 1
-                log.error("voice: could not speak %r: %s", sentence.text[:60], exc)
+                text = item.sentence.text if isinstance(item, Speech) else item.text
+                log.error("voice: could not speak %r: %s", text[:60], exc)
             finally:
                 with self._idle:
                     self._busy -= 1
                     self._idle.notify_all()
+
+    def _speak(self, generation: int, sentence: Sentence) -> None:
+        pieces = split_clauses(sentence)
+        for i, piece in enumerate(pieces):
+            if generation != self._generation:
+                return
+            chunks = list(self.engine.synthesize(piece.text))
+            speech = join_chunks(piece, chunks, self.timeline.sample_rate)
+            if i < len(pieces) - 1:
+                speech = with_pause(speech, pause_after(piece.text))
+            if generation == self._generation and len(speech.pcm):
+                self.timeline.push(self._prepare(speech))
