@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from livehost.config import Settings
 from livehost.loop import RenderLoop
@@ -16,7 +16,7 @@ from livehost.motion.align import ensure_timings
 from livehost.persona import Persona
 from livehost.sinks.base import Sink
 from livehost.stages import Stages
-from livehost.voice.cache import SpeechCache, voice_key
+from livehost.voice.cache import SpeechCache, persona_speech_cache
 from livehost.voice.worker import VoiceWorker
 
 log = logging.getLogger(__name__)
@@ -37,25 +37,14 @@ class VoicePacer:
         return 0.0
 
 
-def voice_files(persona: Persona) -> list:
-    """Files whose bytes decide how the persona sounds (a clone's table, a piper voice)."""
-    files = [persona.resolve(persona.voice.voice)] if persona.voice.voice else []
-    if persona.reference_path is not None:
-        files.append(persona.reference_path)
-    return [f for f in files if f.is_file()]
-
-
 class Channel:
-    def __init__(self, settings: Settings, persona: Persona, stages: Stages, sinks: Sequence[Sink] = ()):
+    def __init__(self, settings: Settings, persona: Persona, stages: Stages, sinks: Sequence[Sink] = (),
+                 speech_cache: SpeechCache | None = None):
         self.settings, self.persona = settings, persona
         self.clock = MediaClock(settings.audio.sample_rate, settings.video.fps)
         self.timeline = SpeechTimeline(settings.audio.sample_rate)
         self.voice = VoiceWorker(stages.engine, self.timeline, prepare=ensure_timings)
-        self.speech_cache = SpeechCache(
-            persona.folder / ".cache" / "speech",
-            voice_key(stages.engine.name, persona.voice.model_dump_json(), voice_files(persona)),
-            settings.audio.sample_rate,
-        )
+        self.speech_cache = speech_cache or persona_speech_cache(persona, stages.engine, settings.audio.sample_rate)
         self.loop = RenderLoop(
             self.clock, self.timeline, stages.motion, stages.renderer, sinks,
             on_interrupt=self.voice.interrupt,
@@ -98,9 +87,9 @@ class Channel:
         for _ in range(tail_ticks):
             self.loop.tick()
 
-    def run(self, pacer: Pacer) -> None:
-        """Live: tick forever at the pacer's rhythm until ``stop()``."""
-        self.loop.run(pacer, self._stop)
+    def run(self, pacer: Pacer, until: Callable[[], bool] = lambda: False) -> None:
+        """Live: tick at the pacer's rhythm until ``stop()`` (or ``until()``)."""
+        self.loop.run(pacer, self._stop, until=until)
 
     def stop(self) -> None:
         self._stop.set()

@@ -47,10 +47,26 @@ class AudioSettings(_Strict):
         return value
 
 
+class HostSettings(_Strict):
+    """``livehost run``: everything its flags hold (the flags win). Secrets never go here,
+    only the names of the environment variables that hold them."""
+
+    persona: str = "demo"
+    chat: list[str] = Field(default_factory=list)  # chat specs: console, twitch:CHANNEL, ...
+    sinks: list[str] = Field(default_factory=list)  # sink specs: record:FILE.mp4, ...
+    api: Annotated[str, Field(pattern=r"^[^\s:]+:\d{1,5}$")] = "127.0.0.1:8765"
+    trace: Path | None = None
+    duration: Annotated[float, Field(gt=0)] | None = None
+    llm: str | None = None  # as --llm; default: the persona's llm section
+    console: bool | None = None  # console chat; default: when stdin is a terminal
+    queue: dict[str, Any] = Field(default_factory=dict)  # the chat queue's rules (sources.queue.QueueConfig)
+
+
 class Settings(_Strict):
     video: VideoSettings = VideoSettings()
     audio: AudioSettings = AudioSettings()
     max_text_chars: Annotated[int, Field(ge=100)] = 20_000
+    host: HostSettings = HostSettings()
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -14,7 +14,7 @@ import sys
 from livehost import __version__
 from livehost.errors import LivehostError
 
-COMMANDS = ("say", "persona", "doctor", "bench", "face", "voice")
+COMMANDS = ("run", "say", "ask", "persona", "doctor", "bench", "face", "voice")
 
 
 def build_parser() -> argparse.ArgumentParser:

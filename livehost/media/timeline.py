@@ -83,6 +83,20 @@ class SpeechTimeline:
             self._changed.notify_all()
             return dropped
 
+    def drop_queued(self) -> int:
+        """Drop what has not started; the sentence playing now plays to its end (a clean
+        stop). Returns the number of sentences dropped."""
+        with self._changed:
+            dropped = len(self._queue)
+            self._queue.clear()
+            self._changed.notify_all()
+            return dropped
+
+    @property
+    def playing(self) -> bool:
+        with self._lock:
+            return self._current is not None
+
     def pull(self, samples: int, t: float) -> Pulled:
         """The next ``samples`` of audio starting at media time ``t``; silence where nothing
         is queued."""

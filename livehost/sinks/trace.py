@@ -61,7 +61,15 @@ class TraceSink(ThreadedSink):
         self._clauses: list[dict] = []  # the leading clauses of the sentence playing
         self._sentence_id: int | None = None
 
-    def write(self, tick: AVTick) -> None:
+    def event(self, record: dict) -> None:
+        """A live event line (chat, answer, dropped, interrupt...), written in order with the
+        ticks; from any thread, never blocking."""
+        self.offer(record)  # type: ignore[arg-type]
+
+    def write(self, tick: AVTick | dict) -> None:
+        if isinstance(tick, dict):
+            self._file.write(json.dumps(tick, ensure_ascii=False) + "\n")
+            return
         for scheduled in tick.started:
             sentence = scheduled.speech.sentence
             if sentence.id != self._sentence_id:

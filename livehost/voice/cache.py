@@ -19,7 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from livehost.media.frames import PhonemeTiming, Sentence, Speech, WordTiming
+from livehost.persona import Persona
 from livehost.sinks.atomic import write_atomic
+
+from .base import TTSEngine
 
 log = logging.getLogger(__name__)
 
@@ -105,3 +108,12 @@ class SpeechCache:
             tuple(PhonemeTiming(p, float(a), float(b)) for p, a, b in meta["phonemes"]),
             tuple(WordTiming(w, float(a), float(b)) for w, a, b in meta["words"]),
         )
+
+
+def persona_speech_cache(persona: Persona, engine: TTSEngine, sample_rate: int) -> SpeechCache:
+    """The persona's cache for its current voice, in its folder's ``.cache/speech``."""
+    files = [persona.resolve(persona.voice.voice)] if persona.voice.voice else []
+    if persona.reference_path is not None:
+        files.append(persona.reference_path)
+    key = voice_key(engine.name, persona.voice.model_dump_json(), files)
+    return SpeechCache(persona.folder / ".cache" / "speech", key, sample_rate)

@@ -1,0 +1,75 @@
+"""The brain's view of a persona's knowledge: for each question, either the catalogue's own
+answer (facts asked for, a FAQ entry, an unknown product) or the facts the model may use and
+the check every sentence it writes must pass."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from livehost.brain.brain import Lookup
+from livehost.brain.knowledge.grounding import GroundingChecker
+from livehost.brain.knowledge.intent import is_catalogue_question
+from livehost.brain.knowledge.load import load_knowledge
+from livehost.brain.knowledge.records import Knowledge, Product
+from livehost.brain.knowledge.retrieval import Retrieval, Retriever
+from livehost.brain.knowledge.templates import (
+    price_answer,
+    product_answer,
+    spoken_price,
+    unknown_product_answer,
+)
+
+
+def product_fact(product: Product) -> str:
+    stock = ("sold out" if product.sold_out else "in stock" if product.stock == "in_stock"
+             else f"{product.stock} in stock")
+    specs = "; ".join(f"{key}: {value}" for key, value in product.specs)
+    parts = [f"{product.name}: {spoken_price(product)}", stock, specs, product.description]
+    return "; ".join(p for p in parts if p)
+
+
+def facts_of(retrieval: Retrieval) -> tuple[str, ...]:
+    facts = [product_fact(hit.item) for hit in retrieval.products]
+    facts += [f"Q: {hit.item.question} A: {hit.item.answer}" for hit in retrieval.faqs]
+    facts += [f"{hit.item.title}: {hit.item.text}" for hit in retrieval.passages]
+    return tuple(facts)
+
+
+class CatalogueKnowledge:
+    def __init__(self, knowledge: Knowledge, retriever: Retriever | None = None) -> None:
+        self.knowledge = knowledge
+        self.retriever = retriever or Retriever(knowledge)
+        self.checker = GroundingChecker(knowledge)
+
+    @classmethod
+    def load(cls, paths: Sequence[Path]) -> CatalogueKnowledge:
+        return cls(load_knowledge(list(paths)))
+
+    def cached_answers(self) -> list[str]:
+        """The lines worth synthesizing ahead: every FAQ answer."""
+        return [faq.answer for faq in self.knowledge.faqs]
+
+    def lookup(self, question: str) -> Lookup:
+        retrieval = self.retriever.search(question)
+        if retrieval.unknown_product is not None:
+            return Lookup(answer=unknown_product_answer(retrieval.unknown_product),
+                          reason=f"not in the catalogue: {retrieval.unknown_product}")
+        product = retrieval.product
+        faq = retrieval.answer.item if retrieval.answer is not None else None
+        if product is not None and retrieval.named and is_catalogue_question(question):
+            answer = product_answer(product, question, faq)
+            return Lookup(answer=answer, cached=faq is not None and answer == faq.answer,
+                          reason=f"catalogue: {product.id}")
+        if faq is not None:
+            return Lookup(answer=faq.answer, cached=True, reason="faq: " + faq.question[:60])
+
+        def grounding(sentence: str) -> list[str]:
+            return self.checker.check(sentence, retrieval).problems
+
+        return Lookup(
+            facts=facts_of(retrieval),
+            grounding=grounding,
+            replacement=price_answer(product) if product is not None else None,
+            reason="",
+        )

@@ -1,0 +1,305 @@
+"""The live host: a channel on the wall clock, fed by the chat queue through the brain.
+
+Threads, each with one job and no waiting on another's lock for long:
+- render: the channel's loop, one tick per frame on the wall clock, forever;
+- brain: picks what to answer next when the voice is nearly done, streams the reply's
+  sentences to the voice, and speaks the idle script when chat is quiet;
+- voice (the channel's), sources (the supervisor's), server (the API's event loop).
+Everything that happens is published on the event bus (the API's SSE, the trace).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from livehost.brain.brain import Brain, Reply
+from livehost.channel import Channel
+from livehost.config import Settings
+from livehost.media.clock import RealtimePacer
+from livehost.media.events import EventBus
+from livehost.media.frames import AVTick, ChatMessage, ScheduledSpeech
+from livehost.persona import Persona
+from livehost.sinks.base import Sink, SinkStats, StreamSpec
+from livehost.sinks.trace import TraceSink
+from livehost.sources.base import ChatSource
+from livehost.sources.queue import ChatQueue, Pick, QueueConfig
+from livehost.sources.supervisor import SourceSupervisor
+from livehost.stages import Stages
+from livehost.voice.cache import SpeechCache
+
+log = logging.getLogger(__name__)
+
+# Pick the next message when this little of the current reply is left to play: its first
+# sentence is ready as the last one ends, and a later, more urgent message can still win.
+NEXT_PICK_LEAD_S = 0.6
+SHUTDOWN_GRACE_S = 3.0
+
+
+@dataclass(slots=True)
+class Playing:
+    """A reply on its way out: what of it has started playing, for the answer event and for
+    remembering only what was heard after an interrupt."""
+
+    to: str
+    source: str
+    reply: Reply | None = None
+    started: list[ScheduledSpeech] = field(default_factory=list)
+    announced: bool = False
+
+
+class EventTap:
+    """A sink that only watches ticks for speech starting (cheap, on the render thread): it
+    publishes sentence and answer events at their media time."""
+
+    name = "events"
+
+    def __init__(self, host: LiveHost) -> None:
+        self.host, self.stats = host, SinkStats()
+
+    def open(self, spec: StreamSpec) -> None:
+        return None
+
+    def offer(self, tick: AVTick) -> None:
+        for scheduled in tick.started:
+            self.host._started(scheduled)
+        self.stats.written += 1
+
+    def close(self, discard: bool = False) -> None:
+        return None
+
+
+class LiveHost:
+    def __init__(
+        self,
+        settings: Settings,
+        persona: Persona,
+        stages: Stages,
+        brain: Brain,
+        sinks: Sequence[Sink] = (),
+        sources: Sequence[ChatSource] = (),
+        queue_config: QueueConfig | None = None,
+        trace: TraceSink | None = None,
+        events: EventBus | None = None,
+        speech_cache: SpeechCache | None = None,
+    ) -> None:
+        self.persona, self.brain, self.trace = persona, brain, trace
+        self.events = events or EventBus()
+        outputs = [*sinks, *([trace] if trace else []), EventTap(self)]
+        self.channel = Channel(settings, persona, stages, outputs, speech_cache)
+        config = queue_config or QueueConfig(mention_names=[persona.name])
+        if not config.idle_lines:
+            config = config.model_copy(update={"idle_lines": list(persona.idle_lines)})
+        self.queue = ChatQueue(config, on_drop=self._dropped, on_event=self.publish)
+        self.supervisor = SourceSupervisor(list(sources), self.post_chat)
+        self.started_at = time.time()
+        self._stop = threading.Event()
+        self._draining = threading.Event()
+        self._wake = threading.Event()
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._playing: dict[str, Playing] = {}
+        self._current: Playing | None = None
+        self._says = 0
+        self._brain_thread = threading.Thread(target=self._brain_loop, name="brain", daemon=True)
+
+    # -- HostControl (the API and the console call these, from any thread) ----------------
+    def post_chat(self, message: ChatMessage) -> str:
+        message_id = self.queue.offer(message)  # publishes its chat event
+        self._wake.set()
+        return message_id
+
+    def say(self, text: str) -> str:
+        """The operator's line: spoken verbatim, ahead of chat."""
+        with self._lock:
+            self._says += 1
+            message_id = f"say-{self._says}"
+        return self.post_chat(ChatMessage("operator", "operator", text, id=message_id, kind="operator"))
+
+    def interrupt(self, reason: str = "operator") -> None:
+        self._cancel.set()
+        self.channel.interrupt(reason)
+        t = self.channel.clock.now
+        with self._lock:
+            current = self._current
+        if current is not None and current.reply is not None:
+            self.brain.remember(current.reply, heard=heard_text(current.started, t))
+        self.publish({"event": "interrupt", "reason": reason})
+
+    def status(self) -> dict:
+        loop, clock = self.channel.loop, self.channel.clock
+        uptime = time.time() - self.started_at
+        backend = self.brain.backend
+        return {
+            "persona": self.persona.id,
+            "name": self.persona.name,
+            "uptime": round(uptime, 2),
+            "media_time": round(clock.now, 3),
+            "ticks": loop.stats.ticks,
+            "fps": float(clock.fps),
+            "late_ticks": loop.stats.late_ticks,
+            "speaking": self.channel.timeline.playing,
+            "queue": self.queue.stats(),
+            "sinks": {s.name: {"written": s.stats.written, "dropped": s.stats.dropped, "error": s.stats.error}
+                      for s in loop.sinks if not isinstance(s, EventTap)},
+            "sources": self.supervisor.status(),
+            "llm": None if backend is None else {"backend": backend.name, **health_dict(backend.health)},
+            "voice": {"failures": self.channel.voice.failures, "warming": self.channel.voice.warming},
+        }
+
+    def publish(self, event: dict) -> None:
+        event.setdefault("t", round(self.channel.clock.now, 4))
+        self.events.publish(event)
+        if self.trace is not None and event["event"] != "sentence":
+            self.trace.event(event)
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, duration: float | None = None) -> None:
+        """Tick live until ``stop()`` (or ``duration`` seconds of media time); then finish
+        the sentence playing (at most SHUTDOWN_GRACE_S) and close every output."""
+        channel = self.channel
+        channel.open()
+        self.supervisor.start()
+        self._brain_thread.start()
+        channel.warm_cache([self.persona.greeting, *self.persona.idle_lines, *self._cached_answers()])
+        if self.persona.greeting:
+            self._speak_fixed(self.persona.greeting, to="greeting", source="greeting")
+        # The pacer's own stop: it keeps pacing the last sentence after stop() is called.
+        pacer_stop = threading.Event()
+        pacer = RealtimePacer(stop=pacer_stop)
+        try:
+            channel.run(pacer, until=lambda: self._stop.is_set() or (duration is not None and channel.clock.now >= duration))
+            self._finish(pacer)
+        finally:
+            pacer_stop.set()
+            self._stop.set()
+            self._wake.set()
+            self.supervisor.stop()
+            self._brain_thread.join(timeout=5)
+            channel.close()
+            self.brain.close()
+
+    def stop(self) -> None:
+        """From a signal handler or any thread: finish the current sentence and close."""
+        self._stop.set()
+        self._wake.set()
+
+    def _finish(self, pacer: RealtimePacer) -> None:
+        """Drop what has not started, let the sentence playing end (bounded), then return."""
+        self._draining.set()
+        self._cancel.set()
+        self.channel.voice.interrupt()
+        self.channel.timeline.drop_queued()
+        deadline = time.monotonic() + SHUTDOWN_GRACE_S
+        channel = self.channel
+        while channel.timeline.playing and time.monotonic() < deadline:
+            pacer.wait_until(channel.clock.now)
+            channel.loop.tick()
+
+    def _cached_answers(self) -> list[str]:
+        answers = getattr(self.brain.knowledge, "cached_answers", None)
+        return list(answers()) if callable(answers) else []
+
+    # -- the brain thread ------------------------------------------------------------------
+    def _brain_loop(self) -> None:
+        was_speaking = False
+        while not self._stop.is_set():
+            speaking = self.channel.voice.busy or self.channel.timeline.playing
+            if was_speaking and not speaking:
+                self.queue.reset_idle()  # quiet time counts from the end of the speech
+            was_speaking = speaking
+            if self._nearly_quiet():
+                pick = self.queue.next()
+                if pick is not None:
+                    try:
+                        self._handle(pick)
+                    except Exception:  # one bad message must not end the host
+                        log.exception("could not answer %s", pick)
+                    continue
+            self._wake.wait(0.05)
+            self._wake.clear()
+
+    def _nearly_quiet(self) -> bool:
+        voice, timeline = self.channel.voice, self.channel.timeline
+        return not voice.busy and timeline.queued_seconds <= NEXT_PICK_LEAD_S
+
+    def _handle(self, pick: Pick) -> None:
+        if pick.kind == "answer" and pick.message is not None:
+            message = pick.message
+            if message.kind == "operator":
+                self._speak_fixed(message.text, to=message.id, source="operator")
+            else:
+                self._answer(message)
+        elif pick.text:
+            to = pick.ids[0] if pick.ids else pick.kind
+            self._speak_fixed(pick.text, to=to, source=pick.kind)
+
+    def _answer(self, message: ChatMessage) -> None:
+        self._cancel = threading.Event()
+        reply = self.brain.answer(message, self._cancel)
+        playing = self._track(message.id, "llm", reply)
+        for utterance in reply:
+            if self._cancel.is_set() or self._draining.is_set():
+                break
+            playing.source = reply.source.value
+            self.channel.utter(utterance.sentence, utterance.speech)
+        playing.source = reply.source.value
+        if not reply.sentences:
+            self._playing.pop(message.id, None)
+            self.publish({"event": "dropped", "id": message.id, "reason": reply.reason or reply.source.value})
+        if not self._cancel.is_set():
+            self.brain.remember(reply)
+
+    def _speak_fixed(self, text: str, to: str, source: str) -> None:
+        self._track(to, source, None)
+        for sentence in self.brain.sentences(text, to=to):
+            self.channel.utter(sentence, self.channel.speech_cache.get(sentence))
+
+    def _track(self, to: str, source: str, reply: Reply | None) -> Playing:
+        playing = Playing(to, source, reply)
+        with self._lock:
+            self._playing[to] = playing
+            while len(self._playing) > 64:  # replies that never played (interrupted) age out
+                self._playing.pop(next(iter(self._playing)))
+        return playing
+
+    # -- called by the render thread (EventTap) and the queue ------------------------------
+    def _started(self, scheduled: ScheduledSpeech) -> None:
+        sentence = scheduled.speech.sentence
+        with self._lock:
+            playing = self._playing.get(sentence.to)
+            if playing is not None:
+                playing.started.append(scheduled)
+                self._current = playing
+        if playing is not None and not playing.announced:
+            playing.announced = True
+            text = playing.reply.text if playing.reply is not None else sentence.text
+            self.publish({"event": "answer", "to": sentence.to, "source": playing.source,
+                          "t": round(scheduled.t0, 4), "text": text})
+        self.events.publish({"event": "sentence", "text": sentence.text, "to": sentence.to,
+                             "kind": sentence.kind.value, "emotion": sentence.emotion,
+                             "t0": round(scheduled.t0, 4), "t1": round(scheduled.t1, 4)})
+
+    def _dropped(self, message: ChatMessage, reason: str) -> None:
+        self.publish({"event": "dropped", "id": message.id, "reason": reason})
+
+
+def heard_text(started: Sequence[ScheduledSpeech], t: float) -> str:
+    """The words of a reply that had played by media time ``t``."""
+    words: list[str] = []
+    for scheduled in started:
+        speech = scheduled.speech
+        if scheduled.t1 <= t or not speech.words:
+            if scheduled.t0 <= t:
+                words.append(speech.sentence.text)
+            continue
+        words += [w.word for w in speech.words if scheduled.t0 + w.start < t]
+    return " ".join(words)
+
+
+def health_dict(health) -> dict:
+    return {"ok": health.ok, "error": health.error, "since": health.since,
+            "calls": health.calls, "failures": health.failures}

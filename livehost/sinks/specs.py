@@ -1,0 +1,34 @@
+"""Sink specs from the command line or a config file (``record:FILE.mp4``, ...) to sinks."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from livehost.errors import LivehostError
+
+from .base import Sink
+
+AVAILABLE = ("record:FILE.mp4",)
+PLANNED = ("webrtc", "rtmp://", "srt://", "virtualcam", "virtualmic")
+
+
+def default_recording() -> str:
+    return f"record:livehost-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+
+
+def parse_sink(spec: str, live: bool = True) -> Sink:
+    """A sink for ``spec``; live sinks drop their own frames when they fall behind."""
+    from .record import RecordSink
+
+    kind, _, rest = spec.partition(":")
+    if kind == "record":
+        if not rest:
+            raise LivehostError(f"sink {spec!r}: give a file, e.g. record:show.mp4")
+        path = Path(rest).expanduser()
+        if path.suffix.lower() not in (".mp4", ".m4v", ".mov"):
+            raise LivehostError(f"sink {spec!r}: record to an .mp4 file")
+        return RecordSink(path, overflow="drop" if live else "block")
+    if spec.startswith(PLANNED):
+        raise LivehostError(f"sink {spec!r} is not available in this version; available: {', '.join(AVAILABLE)}")
+    raise LivehostError(f"unknown sink {spec!r}; available: {', '.join(AVAILABLE)}")
