@@ -25,3 +25,15 @@ def test_emphasis_markup_is_stripped_and_indexed():
 
 def test_blank_and_punctuation_only_text_has_no_sentences():
     assert sentences_from_text("  ...  ?! ") == []
+
+
+def test_split_keeps_numbers_abbreviations_and_urls_whole():
+    assert split_sentences("Dr. Lee sells it for $1,299.99 at 9:30 a.m. Come by! See https://x.com/a.b. Bye") == [
+        "Dr. Lee sells it for $1,299.99 at 9:30 a.m.", "Come by!", "See https://x.com/a.b.", "Bye"
+    ]
+
+
+def test_text_is_cleaned_and_inline_tags_set_the_emotion():
+    sentences = sentences_from_text("[sad] **Sorry** 😢, we are out. <|im_end|>Nova: Thanks, back soon!", names=("Nova",))
+    assert [(s.text, s.emotion) for s in sentences] == [("Sorry, we are out.", "sad"), ("Thanks, back soon!", "excited")]
+    assert [(m.word, m.index) for m in sentences[0].emphasis] == [("Sorry", 0)]

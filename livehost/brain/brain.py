@@ -125,7 +125,9 @@ class Brain:
         self.cached_speech = cached_speech
         self.system = system_prompt(persona)
         self.input_guard = InputGuard(persona.safety)
-        self.output_guard = OutputGuard(persona.safety, self.system, secrets)
+        # The persona's own fixed lines may be said word for word; the prompt may not.
+        public = (persona.greeting, *persona.idle_lines, *persona.fallback_lines, persona.safety.deflection)
+        self.output_guard = OutputGuard(persona.safety, self.system, secrets, public=public)
         self.memory = ConversationMemory()
         self.viewers = ViewerMemory()
         self._clock = clock
@@ -180,7 +182,6 @@ class Brain:
             verdict = self.input_guard.check(message.text, message.user)
             if not verdict.allowed:
                 reply.source, reply.reason = Source.BLOCKED, verdict.category or "blocked"
-                log.info("blocked %s from %s: %s", reply.reason, message.user, message.text[:40])
                 line = deflection_for(verdict, self.persona.safety)
                 if line:
                     yield from self._fixed(reply, line, start)
@@ -262,7 +263,6 @@ class Brain:
         its place, nothing, or _STOP to end the reply."""
         verdict = self.output_guard.check(sentence.text, reply.text)
         if not verdict.allowed:
-            log.info("output %s stopped the reply: %s", verdict.category, sentence.text[:40])
             reply.reason = f"output {verdict.category}"
             if reply.sentences:
                 return _STOP
@@ -271,7 +271,7 @@ class Brain:
         problems = lookup.grounding(sentence.text)
         if not problems:
             return [sentence]
-        log.info("ungrounded sentence replaced (%s): %s", "; ".join(problems), sentence.text[:60])
+        log.info("ungrounded sentence replaced: %s", "; ".join(problems))
         reply.reason = "; ".join(problems)
         if lookup.replacement is None or reply.replaced:
             return []  # nothing true to say instead, or said already: drop it

@@ -1,12 +1,13 @@
 """Sentence tags: the deterministic analyzer (a small en/zh lexicon → emotion and intensity;
-the emphasised word when the text marks none) and the validation every tag stream passes
-through before it may move the face (tags may come from an LLM: anything can arrive)."""
+the emphasised word when the text marks none), the inline tags a model writes into its reply
+([happy], (laughs)…), and the validation every tag stream passes through before it may move
+the face (tags may come from an LLM: anything can arrive)."""
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from livehost.media.frames import Emphasis, Sentence, SentenceKind
 from livehost.voice.timing import CJK, words_of
@@ -182,3 +183,118 @@ def affirms(text: str) -> bool:
         return True
     words = words_of(stripped)
     return bool(words) and words[0].lower() in _AFFIRM_EN
+
+
+# Inline tags: what a model writes into its reply to set the tone — [happy], [emotion: excited],
+# (laughs), <excited>, *smiles*. Known ones set the sentence's emotion; every tag-like token is
+# removed before speech, known or not (a reply may carry [ignore previous], [[voice:…]], <script>).
+
+TAG_INTENSITY = 0.65  # a tag that names an emotion but no strength: clearly visible
+_TAG_LABELS = {  # stage directions and Chinese labels, beside EMOTIONS and _ALIASES
+    **dict.fromkeys(("laughs", "laugh", "laughing", "chuckles", "chuckle", "chuckling", "giggles",
+                     "giggle", "giggling", "smiles", "smile", "smiling", "grins", "grin",
+                     "grinning", "笑", "大笑", "微笑", "开心", "高兴", "快乐"), "happy"),
+    **dict.fromkeys(("cheers", "cheering", "兴奋", "激动"), "excited"),
+    **dict.fromkeys(("sighs", "sigh", "sighing", "cries", "crying", "sobs", "难过", "伤心", "叹气",
+                     "哭"), "sad"),
+    **dict.fromkeys(("gasps", "gasp", "惊讶", "吃惊"), "surprised"),
+    **dict.fromkeys(("frowns", "frowning", "担心"), "concerned"),
+    **dict.fromkeys(("生气", "愤怒"), "angry"),
+    "平静": "neutral",
+}
+# Directions with no emotion: stripped from speech, nothing else.
+_DIRECTIONS = {"pause", "pauses", "whispers", "whispering", "nods", "winks", "wink", "waves",
+               "claps", "clears throat", "sniffs", "beat", "music", "applause", "silence", "停顿"}
+_STAGE = {word for word in (*_TAG_LABELS, *_DIRECTIONS) if word.isascii()}  # *laughs* forms
+_DEGREES = {"very": 0.85, "so": 0.85, "really": 0.85, "super": 0.9, "extremely": 0.95,
+            "slightly": 0.3, "a bit": 0.3, "a little": 0.3, "somewhat": 0.4, "mildly": 0.3,
+            "非常": 0.9, "特别": 0.9, "有点": 0.3}
+_MANNERS = {"softly", "quietly", "loudly", "nervously", "warmly", "gently", "heartily",
+            "awkwardly", "excitedly", "happily", "sadly"}
+_TAG_BODY = re.compile(
+    r"\s*(?:(?:emotion|emo|mood|tone|feeling|expression|情绪|表情)\s*[:=：]\s*)?[\"']?"
+    rf"(?:(?P<degree>{'|'.join(d for d in _DEGREES if d.isascii())})\s+"
+    rf"|(?P<degree_zh>{'|'.join(d for d in _DEGREES if not d.isascii())}))?"
+    r"(?P<label>[a-z\u4e00-\u9fff]+(?: [a-z]+)?)[\"']?"
+    r"(?:\s*[,;:=/|]?\s*(?:intensity|strength|level|强度)?\s*[:=：]?\s*"
+    r"(?P<value>\d+(?:\.\d+)?|\.\d+)\s*(?P<pct>%)?)?\s*",
+    re.IGNORECASE,
+)
+# [anything] (not a markdown link's text), <anything tag-like>, and the soft forms that only
+# count when known; one still open at the end of a reply was cut off there.
+SQUARE_BODY = r"[^\[\]\n`]{0,200}"  # the sentence rules never cut inside a tag either
+ANGLE_BODY = r"[A-Za-z/!|][^<>\n`]{0,200}"
+_SQUARE = re.compile(rf"\[+({SQUARE_BODY})\]+(?!\()")
+_ANGLE = re.compile(rf"<+({ANGLE_BODY})>+")
+_CUT_OFF = re.compile(rf"(?:\[+{SQUARE_BODY}|<+{ANGLE_BODY})\Z")
+_PAREN = re.compile(r"[(（【]([^()（）【】\n]{1,40})[)）】]")
+_STARRED = re.compile(r"\*{1,2}([A-Za-z][A-Za-z ]{0,30})\*{1,2}")
+
+
+@dataclass(frozen=True, slots=True)
+class InlineTag:
+    emotion: str | None  # None: a direction such as (pauses), which sets no emotion
+    intensity: float | None = None
+
+
+def _read_tag(body: str) -> InlineTag | None:
+    """A tag's text to what it says; None when it is no known tag."""
+    match = _TAG_BODY.fullmatch(body)
+    if match is None:
+        return None
+    label = match["label"].lower()
+    words = label.split(" ")
+    if label not in _DIRECTIONS and len(words) == 2 and words[1] in _MANNERS:
+        label = words[0]  # "laughs softly"
+    if label in _DIRECTIONS:
+        return InlineTag(None)
+    emotion = _TAG_LABELS.get(label) or _ALIASES.get(label) or (label if label in EMOTIONS else None)
+    if emotion is None:
+        return None
+    intensity = _DEGREES.get((match["degree"] or match["degree_zh"] or "").lower())
+    if match["value"] is not None:
+        value = float(match["value"])
+        intensity = clamp01(value / 100 if match["pct"] or value > 10 else
+                            value / 10 if value > 1 else value, TAG_INTENSITY)
+    return InlineTag(emotion, intensity)
+
+
+def _tag_tokens(text: str) -> list[tuple[int, int, InlineTag | None]]:
+    """Every tag-like token of the text: (start, end, what it says); the soft forms — (…),
+    【…】 and *…* — only when they read as a known tag, else they are words to speak."""
+    tokens = []
+    for pattern in (_SQUARE, _ANGLE):
+        for match in pattern.finditer(text):
+            tokens.append((match.start(), match.end(), _read_tag(match.group(1))))
+    for match in _PAREN.finditer(text):
+        if (tag := _read_tag(match.group(1))) is not None:
+            tokens.append((match.start(), match.end(), tag))
+    for match in _STARRED.finditer(text):
+        body = match.group(1).strip().lower()
+        if body.split(" ")[0] in _STAGE and (tag := _read_tag(body)) is not None:
+            tokens.append((match.start(), match.end(), tag))
+    return sorted(tokens, key=lambda token: token[0])
+
+
+def inline_tag(text: str) -> InlineTag | None:
+    """The first tag in the text that names an emotion, if any."""
+    return next((tag for _, _, tag in _tag_tokens(text) if tag and tag.emotion), None)
+
+
+def strip_cut_off_tag(text: str) -> str:
+    """A reply that ends inside a tag ("… [emot") was cut off there: the tag's start goes."""
+    return _CUT_OFF.sub(" ", text)
+
+
+def strip_tags(text: str) -> str:
+    """The text with every tag-like token replaced by a space: nothing of them is spoken."""
+    out, last = [], 0
+    for start, end, _ in _tag_tokens(text):
+        if start >= last:  # tokens of different forms may overlap: the first one wins
+            out.append(text[last:start])
+            last = end
+        else:
+            last = max(last, end)
+        out.append(" ")
+    out.append(text[last:])
+    return "".join(out)

@@ -48,6 +48,8 @@ class EmbeddedBackend:
         self.name = f"embedded {self.model.stem} ({self.threads} thread{'s' if self.threads > 1 else ''})"
         self.health = LLMHealth(extra={"malformed_chunks": 0})
         self._socket_dir = tempfile.mkdtemp(prefix="livehost-llm-")
+        self._closing = threading.Event()
+        self._requests: set[threading.Thread] = set()
         params = xllamacpp.CommonParams()
         params.model.path = str(self.model)
         params.n_ctx = context
@@ -67,6 +69,11 @@ class EmbeddedBackend:
         log.info("LLM %s loaded in %.2f s", self.name, time.perf_counter() - started)
 
     def close(self) -> None:
+        # A request still inside llama.cpp when the server is destroyed aborts the process
+        # (at exit, too): end them at their next token and wait for them first.
+        self._closing.set()
+        for thread in list(self._requests):
+            thread.join(timeout=10)
         self._server = None  # the last reference: its destructor stops llama.cpp's loop and frees the model
         shutil.rmtree(self._socket_dir, ignore_errors=True)
 
@@ -88,7 +95,7 @@ class EmbeddedBackend:
         leave = threading.Event()  # the consumer is gone: drop the task at the next token
 
         def on_chunk(chunk: object) -> bool:
-            if cancel.is_set() or leave.is_set():
+            if cancel.is_set() or leave.is_set() or self._closing.is_set():
                 return True
             chunks.put(chunk)
             return False
@@ -100,8 +107,11 @@ class EmbeddedBackend:
                 chunks.put(exc)
             finally:
                 chunks.put(_END)
+                self._requests.discard(threading.current_thread())
 
-        threading.Thread(target=run, name="llm-embedded", daemon=True).start()
+        thread = threading.Thread(target=run, name="llm-embedded", daemon=True)
+        self._requests.add(thread)
+        thread.start()
         reader = ChunkReader(self.name, self.health)
         try:
             while True:
