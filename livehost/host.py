@@ -49,6 +49,28 @@ class Playing:
     reply: Reply | None = None
     started: list[ScheduledSpeech] = field(default_factory=list)
     announced: bool = False
+    # time.monotonic() of each stage, for the answer event's latency breakdown
+    received: float | None = None
+    picked: float = field(default_factory=time.monotonic)
+    ready: float | None = None  # its first speech went onto the timeline
+
+    def latency(self, left: float) -> dict[str, float | None]:
+        """Seconds from the message's arrival: queued, then each stage, to ``left`` (its first
+        audio sample leaving the channel)."""
+        origin = self.received if self.received is not None else self.picked
+        timings = self.reply.timings if self.reply is not None else None
+
+        def at(offset: float | None) -> float | None:
+            return None if offset is None else round(self.picked - origin + offset, 4)
+
+        return {
+            "queue": round(self.picked - origin, 4),
+            "lookup": at(timings and timings.lookup),
+            "first_token": at(timings and timings.first_token),
+            "first_sentence": at(timings and timings.first_sentence),
+            "first_audio": None if self.ready is None else round(self.ready - origin, 4),
+            "left": round(left - origin, 4),
+        }
 
 
 class EventTap:
@@ -90,6 +112,7 @@ class LiveHost:
         self.events = events or EventBus()
         outputs = [*sinks, *([trace] if trace else []), EventTap(self)]
         self.channel = Channel(settings, persona, stages, outputs, speech_cache)
+        self.channel.voice.on_ready = self._ready
         config = queue_config or QueueConfig(mention_names=[persona.name])
         if not config.idle_lines:
             config = config.model_copy(update={"idle_lines": list(persona.idle_lines)})
@@ -231,7 +254,7 @@ class LiveHost:
         if pick.kind == "answer" and pick.message is not None:
             message = pick.message
             if message.kind == "operator":
-                self._speak_fixed(message.text, to=message.id, source="operator")
+                self._speak_fixed(message.text, to=message.id, source="operator", message=message)
             else:
                 self._answer(message)
         elif pick.text:
@@ -240,8 +263,8 @@ class LiveHost:
 
     def _answer(self, message: ChatMessage) -> None:
         self._cancel = threading.Event()
-        reply = self.brain.answer(message, self._cancel)
-        playing = self._track(message.id, "llm", reply)
+        playing = self._track(message.id, "llm", None, message)
+        reply = playing.reply = self.brain.answer(message, self._cancel)
         for utterance in reply:
             if self._cancel.is_set() or self._draining.is_set():
                 break
@@ -254,13 +277,15 @@ class LiveHost:
         if not self._cancel.is_set():
             self.brain.remember(reply)
 
-    def _speak_fixed(self, text: str, to: str, source: str) -> None:
-        self._track(to, source, None)
+    def _speak_fixed(self, text: str, to: str, source: str, message: ChatMessage | None = None) -> None:
+        self._track(to, source, None, message)
         for sentence in self.brain.sentences(text, to=to):
             self.channel.utter(sentence, self.channel.speech_cache.get(sentence))
 
-    def _track(self, to: str, source: str, reply: Reply | None) -> Playing:
+    def _track(self, to: str, source: str, reply: Reply | None, message: ChatMessage | None = None) -> Playing:
         playing = Playing(to, source, reply)
+        if message is not None:  # its arrival on the monotonic clock
+            playing.received = time.monotonic() - max(0.0, time.time() - message.received_at)
         with self._lock:
             self._playing[to] = playing
             while len(self._playing) > 64:  # replies that never played (interrupted) age out
@@ -279,10 +304,18 @@ class LiveHost:
             playing.announced = True
             text = playing.reply.text if playing.reply is not None else sentence.text
             self.publish({"event": "answer", "to": sentence.to, "source": playing.source,
-                          "t": round(scheduled.t0, 4), "text": text})
+                          "t": round(scheduled.t0, 4), "text": text,
+                          "latency": playing.latency(time.monotonic())})
         self.events.publish({"event": "sentence", "text": sentence.text, "to": sentence.to,
                              "kind": sentence.kind.value, "emotion": sentence.emotion,
                              "t0": round(scheduled.t0, 4), "t1": round(scheduled.t1, 4)})
+
+    def _ready(self, speech) -> None:
+        """The voice put speech on the timeline (its thread)."""
+        with self._lock:
+            playing = self._playing.get(speech.sentence.to)
+        if playing is not None and playing.ready is None:
+            playing.ready = time.monotonic()
 
     def _dropped(self, message: ChatMessage, reason: str) -> None:
         self.publish({"event": "dropped", "id": message.id, "reason": reason})

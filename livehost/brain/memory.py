@@ -49,7 +49,7 @@ class ConversationMemory:
             exchanges = list(self._exchanges)
         turns: list[ChatTurn] = []
         for e in exchanges:
-            turns.append(ChatTurn("user", f"{e.user}: {e.question}"))
+            turns.append(ChatTurn("user", e.question))
             turns.append(ChatTurn("assistant", e.reply or "(interrupted before answering)"))
         return turns
 

@@ -33,7 +33,9 @@ def turn_content(user: str, text: str, facts: Sequence[str] = (), viewer_note: s
         parts.append("Facts:\n" + "\n".join(f"- {fact}" for fact in facts))
     if viewer_note:
         parts.append(f"About the viewer: {viewer_note}")
-    parts.append(f"{user} writes: {text}")
+    # The message alone: a small model answers it best bare ("Ann writes: ..." made it reply
+    # as if it were Ann); who wrote it is in the viewer note when it matters.
+    parts.append(text)
     return "\n\n".join(parts)
 
 

@@ -93,6 +93,7 @@ class VoiceWorker:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self.failures = 0
+        self.on_ready: Callable[[Speech], None] = lambda speech: None  # after each push, its thread
         self._thread = threading.Thread(target=self._run, name="voice", daemon=True)
         self._thread.start()
 
@@ -169,6 +170,7 @@ class VoiceWorker:
                 if isinstance(item, Speech):
                     if generation == self._generation:
                         self.timeline.push(item)
+                        self.on_ready(item)
                 else:
                     self._speak(generation, item)
             except Exception as exc:  # one bad sentence must not silence the host
@@ -190,4 +192,6 @@ class VoiceWorker:
             if i < len(pieces) - 1:
                 speech = with_pause(speech, pause_after(piece.text))
             if generation == self._generation and len(speech.pcm):
-                self.timeline.push(self._prepare(speech))
+                speech = self._prepare(speech)
+                self.timeline.push(speech)
+                self.on_ready(speech)
