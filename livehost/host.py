@@ -53,6 +53,7 @@ class Playing:
     received: float | None = None
     picked: float = field(default_factory=time.monotonic)
     ready: float | None = None  # its first speech went onto the timeline
+    ids: tuple[str, ...] = ()  # a batched thank-you: every message it thanks
 
     def latency(self, left: float) -> dict[str, float | None]:
         """Seconds from the message's arrival: queued, then each stage, to ``left`` (its first
@@ -258,8 +259,8 @@ class LiveHost:
             else:
                 self._answer(message)
         elif pick.text:
-            to = pick.ids[0] if pick.ids else pick.kind
-            self._speak_fixed(pick.text, to=to, source=pick.kind)
+            to = pick.ids[0] if pick.ids else f"{pick.kind}-{time.monotonic():.3f}"
+            self._speak_fixed(pick.text, to=to, source=pick.kind, ids=pick.ids)
 
     def _answer(self, message: ChatMessage) -> None:
         self._cancel = threading.Event()
@@ -277,8 +278,9 @@ class LiveHost:
         if not self._cancel.is_set():
             self.brain.remember(reply)
 
-    def _speak_fixed(self, text: str, to: str, source: str, message: ChatMessage | None = None) -> None:
-        self._track(to, source, None, message)
+    def _speak_fixed(self, text: str, to: str, source: str, message: ChatMessage | None = None,
+                     ids: tuple[str, ...] = ()) -> None:
+        self._track(to, source, None, message).ids = ids
         for sentence in self.brain.sentences(text, to=to):
             self.channel.utter(sentence, self.channel.speech_cache.get(sentence))
 
@@ -305,7 +307,8 @@ class LiveHost:
             text = playing.reply.text if playing.reply is not None else sentence.text
             self.publish({"event": "answer", "to": sentence.to, "source": playing.source,
                           "t": round(scheduled.t0, 4), "text": text,
-                          "latency": playing.latency(time.monotonic())})
+                          "latency": playing.latency(time.monotonic()),
+                          **({"ids": list(playing.ids)} if len(playing.ids) > 1 else {})})
         self.events.publish({"event": "sentence", "text": sentence.text, "to": sentence.to,
                              "kind": sentence.kind.value, "emotion": sentence.emotion,
                              "t0": round(scheduled.t0, 4), "t1": round(scheduled.t1, 4)})

@@ -6,4 +6,5 @@ PARTS = {
     "face": "livehost.bench.face",
     "motion": "livehost.bench.motion",
     "voice": "livehost.bench.voice",
+    "live": "livehost.bench.live",
 }

@@ -150,6 +150,7 @@ class Brain:
     def warm_up(self) -> None:
         """Evaluate the system prompt once (a one-token request), so the first viewer's reply
         starts from the backend's prompt cache instead of paying for the whole prompt."""
+        self.knowledge.lookup("hello")  # the embedder's first call is slow too
         if self.backend is None:
             return
         request = build_request(self.system, (), "Hello", max_tokens=1, temperature=0.0)
