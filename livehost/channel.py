@@ -11,6 +11,7 @@ from livehost.config import Settings
 from livehost.loop import RenderLoop
 from livehost.media.clock import MediaClock, Pacer
 from livehost.media.frames import Sentence, Speech
+from livehost.media.pattern import SyncPattern
 from livehost.media.timeline import SpeechTimeline
 from livehost.motion.align import ensure_timings
 from livehost.persona import Persona
@@ -39,7 +40,7 @@ class VoicePacer:
 
 class Channel:
     def __init__(self, settings: Settings, persona: Persona, stages: Stages, sinks: Sequence[Sink] = (),
-                 speech_cache: SpeechCache | None = None):
+                 speech_cache: SpeechCache | None = None, pattern: str | None = None):
         self.settings, self.persona = settings, persona
         self.clock = MediaClock(settings.audio.sample_rate, settings.video.fps)
         self.timeline = SpeechTimeline(settings.audio.sample_rate)
@@ -48,6 +49,7 @@ class Channel:
         self.loop = RenderLoop(
             self.clock, self.timeline, stages.motion, stages.renderer, sinks,
             on_interrupt=self.voice.interrupt,
+            pattern=SyncPattern(stages.renderer.size, self.clock) if pattern == "sync" else None,
         )
         self._stop = threading.Event()
         self._opened = False

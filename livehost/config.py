@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -59,6 +59,7 @@ class HostSettings(_Strict):
     duration: Annotated[float, Field(gt=0)] | None = None
     llm: str | None = None  # as --llm; default: the persona's llm section
     console: bool | None = None  # console chat; default: when stdin is a terminal
+    pattern: Literal["sync"] | None = None  # the A/V sync test pattern instead of the face
     queue: dict[str, Any] = Field(default_factory=dict)  # the chat queue's rules (sources.queue.QueueConfig)
 
 

@@ -108,11 +108,12 @@ class LiveHost:
         trace: TraceSink | None = None,
         events: EventBus | None = None,
         speech_cache: SpeechCache | None = None,
+        pattern: str | None = None,
     ) -> None:
         self.persona, self.brain, self.trace = persona, brain, trace
         self.events = events or EventBus()
         outputs = [*sinks, *([trace] if trace else []), EventTap(self)]
-        self.channel = Channel(settings, persona, stages, outputs, speech_cache)
+        self.channel = Channel(settings, persona, stages, outputs, speech_cache, pattern)
         self.channel.voice.on_ready = self._ready
         config = queue_config or QueueConfig(mention_names=[persona.name])
         if not config.idle_lines:
@@ -188,10 +189,11 @@ class LiveHost:
         self.brain.warm_up()
         channel.open()
         self.supervisor.start()
-        self._brain_thread.start()
-        channel.warm_cache([self.persona.greeting, *self.persona.idle_lines, *self._cached_answers()])
+        channel.warm_cache([self.persona.greeting, *self.persona.idle_lines, *self.brain.knowledge.cached_answers()])
         if self.persona.greeting:
             self._speak_fixed(self.persona.greeting, to="greeting", source="greeting")
+        # Only now: chat that came in during start-up is answered after the greeting, not before.
+        self._brain_thread.start()
         # The pacer's own stop: it keeps pacing the last sentence after stop() is called.
         pacer_stop = threading.Event()
         pacer = RealtimePacer(stop=pacer_stop)
@@ -223,10 +225,6 @@ class LiveHost:
         while channel.timeline.playing and time.monotonic() < deadline:
             pacer.wait_until(channel.clock.now)
             channel.loop.tick()
-
-    def _cached_answers(self) -> list[str]:
-        answers = getattr(self.brain.knowledge, "cached_answers", None)
-        return list(answers()) if callable(answers) else []
 
     # -- the brain thread ------------------------------------------------------------------
     def _brain_loop(self) -> None:

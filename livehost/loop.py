@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from livehost.face.base import FaceRenderer
 from livehost.media.clock import MediaClock, Pacer
 from livehost.media.frames import AVTick, Interrupt
+from livehost.media.pattern import SyncPattern
 from livehost.media.timeline import SpeechTimeline
 from livehost.motion.base import Motion
 from livehost.sinks.base import Sink, StreamSpec
@@ -43,6 +44,7 @@ class RenderLoop:
         renderer: FaceRenderer,
         sinks: Sequence[Sink] = (),
         on_interrupt: Callable[[], None] | None = None,
+        pattern: SyncPattern | None = None,
     ) -> None:
         if timeline.sample_rate != clock.sample_rate:
             raise ValueError("timeline and clock disagree on the sample rate")
@@ -51,10 +53,13 @@ class RenderLoop:
         self.stats = LoopStats()
         self._controls: queue.SimpleQueue[Interrupt] = queue.SimpleQueue()
         self._on_interrupt = on_interrupt
+        # The sync test pattern replaces the face and the voice (the motion still runs, so
+        # the loop's cost stays what it is live).
+        self.pattern = pattern
 
     @property
     def spec(self) -> StreamSpec:
-        width, height = self.renderer.size
+        width, height = self.renderer.size if self.pattern is None else self.pattern.size
         return StreamSpec(width, height, self.clock.fps, self.clock.sample_rate)
 
     def interrupt(self, reason: str = "operator") -> None:
@@ -70,12 +75,15 @@ class RenderLoop:
         for scheduled in pulled.started:
             self.motion.on_speech(scheduled)
         face = self.motion.state_at(t, pulled.audio, pulled.speaking)
-        image = self.renderer.render(face)
+        if self.pattern is None:
+            image, audio = self.renderer.render(face), pulled.audio
+        else:
+            image, audio = self.pattern.frame(clock.tick), self.pattern.audio(clock.tick)
         tick = AVTick(
             index=clock.tick,
             t=t,
             image=image,
-            audio=pulled.audio,
+            audio=audio,
             sample_rate=clock.sample_rate,
             speaking=pulled.speaking,
             face=face,

@@ -63,12 +63,19 @@ class Lookup:
 class Knowledge(Protocol):
     def lookup(self, question: str) -> Lookup: ...
 
+    def cached_answers(self) -> list[str]:
+        """The answers worth synthesizing ahead (they will be said often)."""
+        ...
+
 
 class NoKnowledge:
     """A persona without knowledge files: nothing to look up, nothing to check against."""
 
     def lookup(self, question: str) -> Lookup:
         return Lookup()
+
+    def cached_answers(self) -> list[str]:
+        return []
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from livehost.cli.say import add_pattern_argument
 from livehost.config import load_settings, parse_size
 from livehost.errors import LivehostError
 
@@ -27,6 +28,7 @@ def register(subparsers) -> None:
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this much media time")
     p.add_argument("--llm", help="language model: embedded[:GGUF], openai:URL?model=M&key_env=VAR, transformers:PATH")
     p.add_argument("--no-console", action="store_true", help="do not read chat from stdin")
+    add_pattern_argument(p)
     p.add_argument("--fps", type=float, help="frames per second (default 25)")
     p.add_argument("--size", help="WxH or square, 720p, portrait (default 512x512)")
     p.add_argument("--config", type=Path, help="settings YAML (a host: section holds what these flags hold)")
@@ -37,7 +39,7 @@ def settings_from(args: argparse.Namespace):
     overrides: dict = {"video.fps": args.fps, "host.persona": args.persona, "host.api": args.api,
                        "host.trace": str(args.trace) if args.trace else None, "host.duration": args.duration,
                        "host.llm": args.llm, "host.chat": args.chat, "host.sinks": args.sink,
-                       "host.console": False if args.no_console else None}
+                       "host.console": False if args.no_console else None, "host.pattern": args.pattern}
     if args.size:
         overrides["video.width"], overrides["video.height"] = parse_size(args.size)
     return load_settings(args.config, overrides)
@@ -81,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     stages = build_stages(persona, settings)
     cache = persona_speech_cache(persona, stages.engine, settings.audio.sample_rate)
     brain = build_brain(persona, config.llm, cache=cache)
-    host = LiveHost(settings, persona, stages, brain, sinks, sources, queue_config, trace, speech_cache=cache)
+    host = LiveHost(settings, persona, stages, brain, sinks, sources, queue_config, trace, speech_cache=cache,
+                    pattern=config.pattern)
     server = ServerThread(create_app(host, token, host.events), host_addr, port)
     server.start()
     print(f"livehost: API on http://{host_addr}:{server.port}  (Authorization: Bearer …)", file=sys.stderr)

@@ -31,7 +31,15 @@ def register(subparsers) -> None:
                    "or a user-defined one; default: the persona's)")
     p.add_argument("--config", type=Path, help="settings YAML")
     add_background_argument(p)
+    add_pattern_argument(p)
     p.set_defaults(func=run)
+
+
+def add_pattern_argument(p) -> None:
+    p.add_argument("--pattern", choices=["sync"],
+                   help="sync: instead of the face, a still frame that flashes white for one frame "
+                   "every 2 s with a 1 kHz beep from that frame's first sample (to measure A/V sync "
+                   "at any receiver)")
 
 
 def read_text(args) -> str:
@@ -99,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     sinks = [RecordSink(args.out)]
     if args.trace is not None:
         sinks.append(TraceSink(args.trace))
-    channel = Channel(settings, persona, build_stages(persona, settings), sinks)
+    channel = Channel(settings, persona, build_stages(persona, settings), sinks, pattern=args.pattern)
     channel.open()
     ok = False
     try:
