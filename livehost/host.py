@@ -24,7 +24,7 @@ from livehost.media.events import EventBus
 from livehost.media.frames import AVTick, ChatMessage, ScheduledSpeech
 from livehost.persona import Persona
 from livehost.sinks.base import Sink, SinkStats, StreamSpec
-from livehost.sinks.trace import TraceSink
+from livehost.sinks.trace import SentenceLines, TraceSink
 from livehost.sources.base import ChatSource
 from livehost.sources.queue import ChatQueue, Pick, QueueConfig
 from livehost.sources.supervisor import SourceSupervisor
@@ -47,6 +47,7 @@ class Playing:
     to: str
     source: str
     reply: Reply | None = None
+    text: str | None = None  # a fixed line's (greeting, operator, thanks, idle) whole text
     started: list[ScheduledSpeech] = field(default_factory=list)
     announced: bool = False
     # time.monotonic() of each stage, for the answer event's latency breakdown
@@ -129,6 +130,7 @@ class LiveHost:
         self._playing: dict[str, Playing] = {}
         self._current: Playing | None = None
         self._says = 0
+        self._sentence_lines = SentenceLines()  # the render thread's only
         self._brain_thread = threading.Thread(target=self._brain_loop, name="brain", daemon=True)
 
     # -- HostControl (the API and the console call these, from any thread) ----------------
@@ -278,7 +280,8 @@ class LiveHost:
 
     def _speak_fixed(self, text: str, to: str, source: str, message: ChatMessage | None = None,
                      ids: tuple[str, ...] = ()) -> None:
-        self._track(to, source, None, message).ids = ids
+        playing = self._track(to, source, None, message)
+        playing.ids, playing.text = ids, text
         for sentence in self.brain.sentences(text, to=to):
             self.channel.utter(sentence, self.channel.speech_cache.get(sentence))
 
@@ -302,14 +305,13 @@ class LiveHost:
                 self._current = playing
         if playing is not None and not playing.announced:
             playing.announced = True
-            text = playing.reply.text if playing.reply is not None else sentence.text
+            text = playing.reply.text if playing.reply is not None else playing.text or sentence.text
             self.publish({"event": "answer", "to": sentence.to, "source": playing.source,
                           "t": round(scheduled.t0, 4), "text": text,
                           "latency": playing.latency(time.monotonic()),
                           **({"ids": list(playing.ids)} if len(playing.ids) > 1 else {})})
-        self.events.publish({"event": "sentence", "text": sentence.text, "to": sentence.to,
-                             "kind": sentence.kind.value, "emotion": sentence.emotion,
-                             "t0": round(scheduled.t0, 4), "t1": round(scheduled.t1, 4)})
+        for line in self._sentence_lines.add(scheduled):  # as the trace has them: clauses merged
+            self.events.publish(line)
 
     def _ready(self, speech) -> None:
         """The voice put speech on the timeline (its thread)."""

@@ -76,6 +76,7 @@ class CatalogueKnowledge:
         return Lookup(
             facts=facts_of(retrieval),
             grounding=grounding,
-            replacement=price_answer(product) if product is not None else None,
+            # only for a product the viewer named: a guessed one would answer another question
+            replacement=price_answer(product) if product is not None and retrieval.named else None,
             reason="",
         )

@@ -2,7 +2,7 @@
 clock, so behaviour can be checked from outside. Format in DESIGN.md.
 
 A long sentence plays clause by clause (``voice/clauses.py``); its clauses are merged back
-into one sentence line, written when its last clause starts."""
+into one sentence line, written when its last clause starts (``SentenceLines``)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,29 @@ def merged_event(clauses: list[dict]) -> dict:
             "emphasis": [mark for c in clauses for mark in c["emphasis"]], "t0": clauses[0]["t0"]}
 
 
+class SentenceLines:
+    """Sentence events as they start playing, a sentence spoken clause by clause merged back
+    into one line, given when its last clause starts (or when another sentence cuts in)."""
+
+    def __init__(self) -> None:
+        self._clauses: list[dict] = []  # the leading clauses of the sentence playing
+        self._sentence_id: int | None = None
+
+    def add(self, scheduled: ScheduledSpeech) -> list[dict]:
+        sentence = scheduled.speech.sentence
+        lines = self.flush() if sentence.id != self._sentence_id else []  # an interrupted one: what of it played
+        self._sentence_id = sentence.id
+        self._clauses.append(sentence_event(scheduled))
+        if sentence.kind is not SentenceKind.CLAUSE:
+            lines += self.flush()
+        return lines
+
+    def flush(self) -> list[dict]:
+        lines = [merged_event(self._clauses)] if self._clauses else []
+        self._clauses, self._sentence_id = [], None
+        return lines
+
+
 def tick_record(tick: AVTick) -> dict:
     face = {name: round(value, 4) for name, value in tick.face.as_dict().items()}
     return {"t": round(tick.t, 4), "speaking": tick.speaking, **face}
@@ -58,8 +81,7 @@ class TraceSink(ThreadedSink):
 
     def start(self, spec: StreamSpec) -> None:
         self._file = open(self.output.partial, "w", encoding="utf-8")
-        self._clauses: list[dict] = []  # the leading clauses of the sentence playing
-        self._sentence_id: int | None = None
+        self._sentences = SentenceLines()
 
     def event(self, record: dict) -> None:
         """A live event line (chat, answer, dropped, interrupt...), written in order with the
@@ -71,23 +93,16 @@ class TraceSink(ThreadedSink):
             self._file.write(json.dumps(tick, ensure_ascii=False) + "\n")
             return
         for scheduled in tick.started:
-            sentence = scheduled.speech.sentence
-            if sentence.id != self._sentence_id:
-                self._write_clauses()  # an interrupted sentence: what of it played
-            self._sentence_id = sentence.id
-            self._clauses.append(sentence_event(scheduled))
-            if sentence.kind is not SentenceKind.CLAUSE:
-                self._write_clauses()
+            self._write_lines(self._sentences.add(scheduled))
         self._file.write(json.dumps(tick_record(tick)) + "\n")
 
-    def _write_clauses(self) -> None:
-        if self._clauses:
-            self._file.write(json.dumps(merged_event(self._clauses), ensure_ascii=False) + "\n")
-        self._clauses, self._sentence_id = [], None
+    def _write_lines(self, lines: list[dict]) -> None:
+        for line in lines:
+            self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     def finish(self, ok: bool) -> None:
         file = getattr(self, "_file", None)
         if file is not None:
-            self._write_clauses()
+            self._write_lines(self._sentences.flush())
             file.close()
         self.output.settle(ok and file is not None)
