@@ -277,6 +277,8 @@ class LiveHost:
             self.publish({"event": "dropped", "id": message.id, "reason": reply.reason or reply.source.value})
         if not self._cancel.is_set():
             self.brain.remember(reply)
+        if self.queue.depth == 0 and not self._stop.is_set():
+            self.brain.prime()  # while the answer plays, so the next one starts sooner
 
     def _speak_fixed(self, text: str, to: str, source: str, message: ChatMessage | None = None,
                      ids: tuple[str, ...] = ()) -> None:

@@ -96,6 +96,9 @@ class SafetySpec(_Strict):
     # Claims the host must never make, as phrases (e.g. "cures", "guaranteed results").
     banned_claims: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     max_reply_chars: Annotated[int, Field(ge=40, le=4000)] = 400
+    # Never said in any spacing or case, even when the prompt holds them (a staff code, an
+    # internal note); at least 4 letters or digits each.
+    never_say: list[Annotated[str, Field(min_length=4)]] = Field(default_factory=list)
     max_input_chars: Annotated[int, Field(ge=20, le=10000)] = 500
     # The built-in medical and financial claims ("cures", "guaranteed to", "治愈"…) count too.
     builtin_claims: bool = True

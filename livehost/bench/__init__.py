@@ -6,5 +6,6 @@ PARTS = {
     "face": "livehost.bench.face",
     "motion": "livehost.bench.motion",
     "voice": "livehost.bench.voice",
+    "brain": "livehost.bench.brain",
     "live": "livehost.bench.live",
 }

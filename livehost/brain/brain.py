@@ -147,6 +147,11 @@ class Brain:
         reply._stream = self._generate(reply, cancel or threading.Event())
         return reply
 
+    def forget(self) -> None:
+        """A fresh conversation: no exchanges, no viewers."""
+        self.memory.clear()
+        self.viewers.clear()
+
     def remember(self, reply: Reply, heard: str | None = None) -> None:
         """Keep the exchange in the conversation memory; ``heard`` is what of the reply was
         spoken before an interrupt (``None``: all of it)."""
@@ -169,6 +174,20 @@ class Brain:
             log.warning("warm-up: %s", exc)
             return
         log.info("language model warmed up in %.1f s", self._clock() - started)
+
+    def prime(self) -> None:
+        """Evaluate the system prompt and the conversation so far ahead of the next message
+        (between replies, while the last one is still being spoken), so the next reply's first
+        token waits only for the new message itself. llama.cpp-style backends keep the longest
+        common prefix of consecutive requests cached; others just answer one token."""
+        if self.backend is None or self.persona.llm.backend != "embedded":
+            return
+        request = build_request(self.system, self.memory.turns(), "", max_tokens=1, temperature=0.0)
+        try:
+            for _ in self.backend.stream(request, threading.Event()):
+                pass
+        except LLMError as exc:
+            log.debug("prime: %s", exc)
 
     def close(self) -> None:
         if self.backend is not None:
@@ -253,7 +272,7 @@ class Brain:
         except LLMError as exc:
             log.warning("%s", exc)
             if not reply.sentences and not cancel.is_set():
-                reply.source, reply.reason = Source.FALLBACK, exc.cause
+                reply.source, reply.reason = Source.FALLBACK, str(exc)
                 yield from self._fixed(reply, self.fallback_line(), start)
             return
         if not reply.sentences and not cancel.is_set():

@@ -27,8 +27,11 @@ def persona_with_llm(persona: Persona, spec_text: str | None) -> Persona:
 
 
 def secrets_of(persona: Persona) -> tuple[str, ...]:
+    """What no reply may contain: the persona's ``safety.never_say`` (codes, internal notes its
+    prompt holds) and the values of the keys livehost is given."""
     names = [persona.llm.api_key_env, "LIVEHOST_API_TOKEN"]
-    return tuple(v for n in names if n and (v := os.environ.get(n)) and len(v) >= 6)
+    keys = tuple(v for n in names if n and (v := os.environ.get(n)) and len(v) >= 6)
+    return (*persona.safety.never_say, *keys)
 
 
 def build_brain(persona: Persona, llm: str | None = None, cache: SpeechCache | None = None) -> Brain:

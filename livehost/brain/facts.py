@@ -22,8 +22,10 @@ from livehost.brain.knowledge.templates import (
 
 
 # Every token of a turn's facts is evaluated before the first word of the reply (about 100
-# tokens a second for the embedded model on one core), so the facts are few and terse.
+# tokens a second for the embedded model on one core), so the facts are few and terse: the
+# products the viewer named, and a FAQ entry or passage only when it is close to the question.
 MAX_PRODUCTS, MAX_NOTES, MAX_NOTE_CHARS = 2, 1, 200
+NOTE_SCORE = 0.55
 
 
 def product_fact(product: Product) -> str:
@@ -35,9 +37,10 @@ def product_fact(product: Product) -> str:
 
 
 def facts_of(retrieval: Retrieval) -> tuple[str, ...]:
-    facts = [product_fact(hit.item) for hit in retrieval.products[:MAX_PRODUCTS]]
-    notes = [f"{hit.item.question} {hit.item.answer}" for hit in retrieval.faqs]
-    notes += [f"{hit.item.title}: {hit.item.text}" for hit in retrieval.passages]
+    named = [hit for hit in retrieval.products if hit.how != "semantic"]
+    facts = [product_fact(hit.item) for hit in named[:MAX_PRODUCTS]]
+    notes = [f"{hit.item.question} {hit.item.answer}" for hit in retrieval.faqs if hit.score >= NOTE_SCORE]
+    notes += [f"{hit.item.title}: {hit.item.text}" for hit in retrieval.passages if hit.score >= NOTE_SCORE]
     facts += [note[:MAX_NOTE_CHARS] for note in notes[:MAX_NOTES]]
     return tuple(facts)
 

@@ -97,13 +97,16 @@ class ViewerMemory:
             return before
 
     def note(self, key: str, name: str, question: str) -> str:
-        """A line for the prompt about this viewer ("" for a first-time viewer)."""
+        """A few words for the prompt about this viewer ("" for a first-time viewer): every
+        token of it is evaluated before the reply's first word, so it stays short."""
         before = self.seen(key, name, question)
         if before.messages == 0:
             return ""
-        minutes = max(0, round((self._clock() - before.last_seen) / 60))
-        ago = "just now" if minutes == 0 else f"{minutes} min ago"
-        return f"{name} has written {before.messages} time(s) before; last ({ago}): {before.last_question!r}"
+        return f"{name}, back again (asked: {before.last_question[:40]})"
+
+    def clear(self) -> None:
+        with self._lock:
+            self._viewers.clear()
 
     def __len__(self) -> int:
         return len(self._viewers)

@@ -90,11 +90,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         for i, question in enumerate(questions):
             if i and not args.conversation:
-                brain.memory.clear()
+                brain.forget()
             reply = brain.answer(message_from(question, args.user, i))
             for _ in reply:
                 pass
             brain.remember(reply)
+            if args.conversation:
+                brain.prime()
             print(json.dumps(reply_record(question, reply), ensure_ascii=False), flush=True)
     finally:
         brain.close()
@@ -122,7 +124,7 @@ def render(args, settings, persona, questions: list[str]) -> int:
     try:
         for i, question in enumerate(questions):
             if i and not args.conversation:
-                brain.memory.clear()
+                brain.forget()
             reply = brain.answer(message_from(question, args.user, i), threading.Event())
             for utterance in reply:
                 channel.utter(utterance.sentence, utterance.speech)

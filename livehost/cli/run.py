@@ -22,7 +22,7 @@ def register(subparsers) -> None:
     p.add_argument("--chat", action="append", metavar="SPEC",
                    help="a chat source: console (the API is always on); repeat for more")
     p.add_argument("--sink", action="append", metavar="SPEC",
-                   help="an output: record:FILE.mp4; repeat for more (default: a recording)")
+                   help="an output: record:FILE.mp4, webrtc; repeat for more (default: a recording)")
     p.add_argument("--api", metavar="HOST:PORT", help="where the API listens (default 127.0.0.1:8765)")
     p.add_argument("--trace", type=Path, help="write the per-tick trace and live events (JSON lines)")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this much media time")
@@ -85,13 +85,18 @@ def run(args: argparse.Namespace) -> int:
     brain = build_brain(persona, config.llm, cache=cache)
     host = LiveHost(settings, persona, stages, brain, sinks, sources, queue_config, trace, speech_cache=cache,
                     pattern=config.pattern)
-    server = ServerThread(create_app(host, token, host.events), host_addr, port)
+    webrtc = next((sink for sink in sinks if sink.name == "webrtc"), None)
+    server = ServerThread(create_app(host, token, host.events, webrtc=webrtc), host_addr, port)
     server.start()
     print(f"livehost: API on http://{host_addr}:{server.port}  (Authorization: Bearer …)", file=sys.stderr)
+    if webrtc is not None:
+        print(f"livehost: viewer page on {server.url}/  (OBS: a Browser Source on this URL)", file=sys.stderr)
     if generated:
         print(f"livehost: new API token (saved, shown once): {token}", file=sys.stderr)
     for sink in sinks:
-        print(f"livehost: output {sink.name}: {getattr(getattr(sink, 'output', None), 'target', '')}", file=sys.stderr)
+        # push targets print masked (no stream key); recordings print their file
+        shown = getattr(sink, "target", None) or getattr(getattr(sink, "output", None), "target", "")
+        print(f"livehost: output {sink.name}: {shown}", file=sys.stderr)
 
     def on_signal(signum, frame):
         print(f"livehost: {signal.Signals(signum).name}: finishing the sentence and closing", file=sys.stderr)

@@ -67,7 +67,8 @@ def json_errors(max_body: int):
 
 def create_app(host: HostControl, token: str, events: EventBus, *, max_body: int = MAX_BODY,
                keepalive_s: float = 15.0, events_queue: int = 1000,
-               host_timeout_s: float = 5.0) -> web.Application:
+               host_timeout_s: float = 5.0, webrtc=None) -> web.Application:
+    """``webrtc``: a WebRTCSink whose signalling routes and viewer page the app serves."""
     if not token:
         raise LivehostError("the API needs a token (set LIVEHOST_API_TOKEN)")
     expected = token.encode()
@@ -139,6 +140,10 @@ def create_app(host: HostControl, token: str, events: EventBus, *, max_body: int
     app.router.add_get("/api/status", get_status)
     app.router.add_get("/api/events", get_events)
     app.router.add_get("/health", health)
+    if webrtc is not None:
+        from .webrtc import add_webrtc_routes
+
+        add_webrtc_routes(app, webrtc, token)
     app.on_shutdown.append(close_streams)
     app.on_cleanup.append(stop_pool)
     return app

@@ -9,8 +9,9 @@ from livehost.errors import LivehostError
 
 from .base import Sink
 
-AVAILABLE = ("record:FILE.mp4",)
-PLANNED = ("webrtc", "rtmp://", "srt://", "virtualcam", "virtualmic")
+AVAILABLE = ("record:FILE.mp4", "rtmp://HOST/APP/KEY", "srt://HOST:PORT?mode=listener", "virtualmic[:NAME]",
+             "virtualcam[:DEVICE]", "webrtc")
+PLANNED = ("webrtc",)
 
 
 def default_recording() -> str:
@@ -29,6 +30,26 @@ def parse_sink(spec: str, live: bool = True) -> Sink:
         if path.suffix.lower() not in (".mp4", ".m4v", ".mov"):
             raise LivehostError(f"sink {spec!r}: record to an .mp4 file")
         return RecordSink(path, overflow="drop" if live else "block")
+    if kind in ("rtmp", "rtmps"):
+        from .rtmp import RtmpSink
+
+        return RtmpSink(spec)
+    if kind == "srt":
+        from .srt import SrtSink
+
+        return SrtSink(spec)
+    if kind == "virtualmic":
+        from .virtualmic import VirtualMicSink
+
+        return VirtualMicSink(rest or "LivehostMic")
+    if kind == "virtualcam":
+        from .virtualcam import VirtualCamSink
+
+        return VirtualCamSink(rest or None)
+    if spec == "webrtc" or spec.startswith("webrtc?"):
+        from .webrtc import WebRTCSink, parse_webrtc_spec
+
+        return WebRTCSink(parse_webrtc_spec(spec))
     if spec.startswith(PLANNED):
         raise LivehostError(f"sink {spec!r} is not available in this version; available: {', '.join(AVAILABLE)}")
     raise LivehostError(f"unknown sink {spec!r}; available: {', '.join(AVAILABLE)}")

@@ -63,6 +63,9 @@ def with_pause(speech: Speech, seconds: float) -> Speech:
     return replace(speech, pcm=np.concatenate([pcm, np.zeros(missing, np.float32)]))
 
 
+_WAKE = object()  # not a job: tells an idle worker there is warming to do
+
+
 class VoiceWorker:
     """Synthesizes queued sentences in order and pushes them onto the timeline, a long
     sentence clause by clause (each clause as soon as it is made).
@@ -116,6 +119,7 @@ class VoiceWorker:
         """Synthesize each sentence not yet in ``cache`` into it, in the background."""
         for sentence in sentences:
             self._warm.put((sentence, cache))
+        self._pending.put(_WAKE)  # an idle worker waits on the pending queue alone
 
     @property
     def warming(self) -> int:
@@ -147,9 +151,12 @@ class VoiceWorker:
     def _next(self) -> tuple[int, Sentence | Speech] | None:
         while True:
             try:
-                return self._pending.get(timeout=0.05 if not self._warm.empty() else None)
+                job = self._pending.get(timeout=0.05 if not self._warm.empty() else None)
             except queue.Empty:
                 self._warm_one()
+                continue
+            if job is not _WAKE:
+                return job
 
     def _warm_one(self) -> None:
         try:

@@ -217,3 +217,27 @@ def test_no_knowledge_means_no_grounding_and_no_catalogue(demo):
     persona = demo.model_copy(update={"knowledge": []})
     brain = Brain(persona, ScriptedBackend(["Hello!"]))
     assert brain.knowledge.lookup("how much is the kettle") == Lookup()
+
+
+def test_never_say_keeps_a_letters_only_secret_of_the_prompt_in(demo):
+    persona = demo.model_copy(update={
+        "prompt": demo.prompt + "\nThe staff password is BLUEFISH.",
+        "safety": demo.safety.model_copy(update={"never_say": ["BLUEFISH"]}),
+    })
+    from livehost.brain.build import secrets_of
+
+    brain = Brain(persona, ScriptedBackend(["Sure. ", "The password is blue fish."]), secrets=secrets_of(persona))
+    reply, _ = ask(brain, "hi there")
+    assert "blue" not in reply.text.lower()
+
+
+def test_forget_clears_the_conversation_and_the_viewers(demo):
+    backend = ScriptedBackend(["Hello!"])
+    brain = Brain(demo, backend)
+    for text in ("hello", "how are you"):
+        reply, _ = ask(brain, text)
+        brain.remember(reply)
+    assert "back again" in backend.requests[-1].messages[-1].content
+    brain.forget()
+    ask(brain, "nice stream")
+    assert len(backend.requests[-1].messages) == 2

@@ -1,0 +1,272 @@
+"""Live push to a streaming server through an ffmpeg subprocess (RTMP, SRT).
+
+The encoder runs in its own process, fed raw RGB frames on stdin and raw s16le audio on a
+second pipe, both written by the sink thread tick by tick. ffmpeg stamps each input by
+counting (frames / fps, samples / rate), so picture and sound stay aligned however late or
+bursty the writes are. A network push can hang or hide its connect errors inside a library;
+a separate process cannot block the render loop, and its death is a broken pipe here.
+
+When ffmpeg exits (server refused, connection dropped) the sink restarts it after a jittered
+exponential backoff. Ticks offered while the push is down are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import random
+import shutil
+import subprocess
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from livehost.errors import LivehostError
+from livehost.media.audio import to_int16
+from livehost.media.frames import AVTick
+
+from .base import StreamSpec, ThreadedSink
+
+log = logging.getLogger(__name__)
+
+_PIPE_BYTES = 1 << 20  # one 720p frame fits, so a write rarely waits on ffmpeg's read
+_F_SETPIPE_SZ = 1031
+
+
+@dataclass(frozen=True, slots=True)
+class PushTarget:
+    """Where to push: ``url`` may hold secrets (a stream key, a passphrase); ``shown`` is the
+    masked form used in every log line, error and status."""
+
+    url: str = field(repr=False)
+    shown: str
+    muxer: str  # ffmpeg output format: "flv" for RTMP, "mpegts" for SRT
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    def __str__(self) -> str:
+        return self.shown
+
+    def mask(self, text: str) -> str:
+        text = text.replace(self.url, self.shown)
+        for secret in filter(None, self.secrets):
+            text = text.replace(secret, "****")
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderSettings:
+    """What ingest servers ask for (Twitch: strict CBR, 2 s keyframes, AAC-LC)."""
+
+    video_bitrate: str = "2500k"
+    audio_bitrate: str = "160k"
+    preset: str = "veryfast"
+    keyframe_s: float = 2.0
+
+
+class Backoff:
+    """Jittered exponential delays: base, 2*base, ... capped, each scaled by 0.5..1 so many
+    hosts restarting after one server outage do not all reconnect in the same instant."""
+
+    def __init__(self, base: float = 0.5, cap: float = 10.0, rng: random.Random | None = None) -> None:
+        self.base, self.cap = base, cap
+        self._rng = rng or random.Random()
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        delay = min(self.cap, self.base * 2**self.failures)
+        self.failures += 1
+        return delay * self._rng.uniform(0.5, 1.0)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+def ffmpeg_command(target: PushTarget, spec: StreamSpec, audio_fd: int, settings: EncoderSettings) -> list[str]:
+    gop = str(max(1, round(settings.keyframe_s * float(spec.fps))))
+    # Raw inputs need no probing; probing would wait for seconds of audio while the video
+    # pipe fills, and the sink thread writes both in turn: a deadlock.
+    raw = ["-probesize", "32", "-analyzeduration", "0", "-thread_queue_size", "64"]
+    bufsize = f"{2 * int(settings.video_bitrate.rstrip('k'))}k"
+    return [
+        shutil.which("ffmpeg") or "ffmpeg", "-hide_banner", "-nostats", "-loglevel", "info",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{spec.width}x{spec.height}",
+        "-framerate", str(spec.fps), *raw, "-i", "pipe:0",
+        "-f", "s16le", "-ar", str(spec.sample_rate), "-ac", "1", *raw,
+        "-i", f"pipe:{audio_fd}",
+        "-map", "0:v", "-map", "1:a",
+        "-c:v", "libx264", "-preset", settings.preset, "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+        "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
+        "-b:v", settings.video_bitrate, "-maxrate", settings.video_bitrate, "-bufsize", bufsize,
+        "-x264-params", "nal-hrd=cbr",
+        "-c:a", "aac", "-profile:a", "aac_low", "-b:a", settings.audio_bitrate,
+        "-ar", str(spec.sample_rate), "-ac", "2",
+        *(["-flvflags", "no_duration_filesize"] if target.muxer == "flv" else []),
+        "-f", target.muxer, target.url,
+    ]
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        data = data[os.write(fd, data):]
+
+
+class _Encoder:
+    """One ffmpeg process and its pipes; its stderr is read (masked) on a side thread."""
+
+    def __init__(self, target: PushTarget, spec: StreamSpec, settings: EncoderSettings, on_live) -> None:
+        audio_read, self.audio_fd = os.pipe()
+        for fd in (audio_read, self.audio_fd):
+            _grow_pipe(fd)
+        self.target = target
+        self.tail: deque[str] = deque(maxlen=5)
+        try:
+            self.proc = subprocess.Popen(
+                ffmpeg_command(target, spec, audio_read, settings),
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                pass_fds=(audio_read,), bufsize=0,
+            )
+        finally:
+            os.close(audio_read)
+        _grow_pipe(self.proc.stdin.fileno())
+        self._on_live = on_live
+        self._reader = threading.Thread(target=self._read_stderr, name="ffmpeg-push-log", daemon=True)
+        self._reader.start()
+
+    def _read_stderr(self) -> None:
+        for raw in self.proc.stderr:
+            line = self.target.mask(raw.decode("utf-8", "replace").rstrip())
+            if line.startswith("Output #0"):  # ffmpeg opened the output: the server took us
+                self._on_live()
+            elif line and not line.startswith(" ") and line != "Conversion failed!":
+                self.tail.append(line)
+                log.debug("ffmpeg: %s", line)
+
+    def write(self, video: np.ndarray, audio: bytes) -> None:
+        _write_all(self.proc.stdin.fileno(), memoryview(video).cast("B"))
+        _write_all(self.audio_fd, memoryview(audio))
+
+    def why(self) -> str:
+        self._reader.join(timeout=1.0)
+        code = self.proc.poll()
+        last = self.tail[-1] if self.tail else "no output"
+        return f"ffmpeg exited ({code}): {last}" if code is not None else f"ffmpeg pipe closed: {last}"
+
+    def stop(self, timeout: float) -> None:
+        for close in (self.proc.stdin.close, lambda: os.close(self.audio_fd)):
+            try:
+                close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(timeout=1.0)
+
+
+def _grow_pipe(fd: int) -> None:
+    try:
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_BYTES)
+    except OSError:  # above /proc/sys/fs/pipe-max-size: the default size only costs latency
+        pass
+
+
+class FfmpegPushSink(ThreadedSink):
+    """Pushes ticks to ``target``, restarting ffmpeg with backoff whenever it exits.
+
+    ``state`` is "connecting", "live" or "retrying: <why>" (masked), for status pages.
+    ``restarts`` counts ffmpeg restarts after the first start.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        target: PushTarget,
+        settings: EncoderSettings = EncoderSettings(),
+        backoff: Backoff | None = None,
+        max_queue: int = 8,
+    ) -> None:
+        super().__init__(max_queue=max_queue, overflow="drop")
+        if shutil.which("ffmpeg") is None:
+            raise LivehostError(f"sink {target.shown}: ffmpeg is not installed (apt install ffmpeg)")
+        self.name, self.target, self.settings = name, target, settings
+        self.backoff = backoff or Backoff()
+        self.state = "connecting"
+        self.restarts = 0
+        self._encoder: _Encoder | None = None
+        self._down = threading.Event()  # set while waiting to restart: offer() drops at once
+        self._closing = threading.Event()
+
+    def offer(self, tick: AVTick) -> None:
+        if self._down.is_set():
+            self._drop()
+            return
+        super().offer(tick)
+
+    def close(self, discard: bool = False, grace_s: float = 5.0) -> None:
+        """Stop; an ffmpeg that still blocks the sink thread after ``grace_s`` (a listener
+        nobody called, a server that stopped reading) is killed so close() returns."""
+        self._closing.set()
+        watchdog = threading.Timer(grace_s, self._kill_encoder)
+        watchdog.start()
+        try:
+            super().close(discard)
+        finally:
+            watchdog.cancel()
+
+    def _kill_encoder(self) -> None:
+        encoder = self._encoder
+        if encoder is not None:
+            log.warning("sink %s: ffmpeg did not stop within the grace time; killing it", self.name)
+            encoder.proc.kill()
+
+    # -- on the sink thread ---------------------------------------------------------------
+    def start(self, spec: StreamSpec) -> None:
+        if spec.width % 2 or spec.height % 2:
+            raise ValueError(f"H.264 yuv420p needs even sizes, got {spec.width}x{spec.height}")
+        self._launch(spec)
+
+    def _launch(self, spec: StreamSpec) -> None:
+        self.state = "connecting"
+        self._encoder = _Encoder(self.target, spec, self.settings, self._went_live)
+        log.info("sink %s: pushing to %s", self.name, self.target.shown)
+
+    def _went_live(self) -> None:
+        self.state = "live"
+        self.backoff.reset()
+
+    def write(self, tick: AVTick) -> None:
+        """Deliver ``tick``; while the push is down, wait out the backoff and deliver it to
+        the restarted ffmpeg (offer() drops the ticks that arrive meanwhile)."""
+        assert self._spec is not None
+        video = np.ascontiguousarray(tick.image, dtype=np.uint8)
+        audio = to_int16(tick.audio).tobytes()
+        while True:
+            if self._encoder is None:
+                self._launch(self._spec)
+            try:
+                self._encoder.write(video, audio)
+                return
+            except OSError:  # BrokenPipeError: ffmpeg is gone
+                why = self._encoder.why()
+                self._encoder.stop(timeout=1.0)
+                self._encoder = None
+            delay = self.backoff.next_delay()
+            self.state = f"retrying: {why}"
+            log.warning("sink %s: %s; restarting in %.1f s", self.name, why, delay)
+            self._down.set()
+            try:
+                if self._closing.wait(delay):
+                    raise ConnectionError(f"{self.target.shown} was down at close: {why}")
+            finally:
+                self._down.clear()
+            self.restarts += 1
+
+    def finish(self, ok: bool) -> None:
+        if self._encoder is not None:
+            self._encoder.stop(timeout=5.0)
+            self._encoder = None
