@@ -170,8 +170,7 @@ class LiveHost:
             "late_ticks": loop.stats.late_ticks,
             "speaking": self.channel.timeline.playing,
             "queue": self.queue.stats(),
-            "sinks": {s.name: {"written": s.stats.written, "dropped": s.stats.dropped, "error": s.stats.error}
-                      for s in loop.sinks if not isinstance(s, EventTap)},
+            "sinks": {s.name: sink_status(s) for s in loop.sinks if not isinstance(s, EventTap)},
             "sources": self.supervisor.status(),
             "llm": None if backend is None else {"backend": backend.name, **health_dict(backend.health)},
             "voice": {"failures": self.channel.voice.failures, "warming": self.channel.voice.warming},
@@ -337,6 +336,13 @@ def heard_text(started: Sequence[ScheduledSpeech], t: float) -> str:
             continue
         words += [w.word for w in speech.words if scheduled.t0 + w.start < t]
     return " ".join(words)
+
+
+def sink_status(sink: Sink) -> dict:
+    """The counters every sink has, plus its own (viewers, connection state) where it has some."""
+    own = getattr(sink, "status", None)
+    extra = own() if callable(own) else {}
+    return {"written": sink.stats.written, "dropped": sink.stats.dropped, "error": sink.stats.error, **extra}
 
 
 def health_dict(health) -> dict:

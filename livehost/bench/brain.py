@@ -322,13 +322,13 @@ def ask(brain, backend: TimedBackend, voice: CacheVoice, index: int, kind: str, 
     first_audio = voice.first_audio(started) if played else None
     brain.remember(reply)
     t = reply.timings
-    timings_after_reply = backend.timings()
-    brain.prime()  # as the live host does while the answer plays
+    timings_after_reply, pieces_per_s = backend.timings(), backend.pieces_per_s()
+    brain.prime()  # as the live host does while the answer plays (not part of the figures)
     turn = Turn(index, kind, text, reply.source.value, reply.reason,
                 [s.text for s in reply.sentences], reply.replaced, _ms(t.lookup),
                 _ms(t.first_token), _ms(t.first_sentence), _ms(t.done), _ms(first_audio))
     if t.first_token is not None:
-        turn.pieces_per_s = _round(backend.pieces_per_s())
+        turn.pieces_per_s = _round(pieces_per_s)
         timings = timings_after_reply
         if timings is not None and timings is not before:  # sent only when a reply runs to its end
             turn.prompt_tokens, turn.cached_tokens = timings.get("prompt_n"), timings.get("cache_n")

@@ -201,6 +201,10 @@ class FfmpegPushSink(ThreadedSink):
         self._down = threading.Event()  # set while waiting to restart: offer() drops at once
         self._closing = threading.Event()
 
+    def status(self) -> dict:
+        """For /api/status: masked target, connection state, restarts."""
+        return {"target": str(self.target), "state": self.state, "restarts": self.restarts}
+
     def offer(self, tick: AVTick) -> None:
         if self._down.is_set():
             self._drop()

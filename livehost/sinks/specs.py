@@ -11,7 +11,6 @@ from .base import Sink
 
 AVAILABLE = ("record:FILE.mp4", "rtmp://HOST/APP/KEY", "srt://HOST:PORT?mode=listener", "virtualmic[:NAME]",
              "virtualcam[:DEVICE]", "webrtc")
-PLANNED = ("webrtc",)
 
 
 def default_recording() -> str:
@@ -50,6 +49,4 @@ def parse_sink(spec: str, live: bool = True) -> Sink:
         from .webrtc import WebRTCSink, parse_webrtc_spec
 
         return WebRTCSink(parse_webrtc_spec(spec))
-    if spec.startswith(PLANNED):
-        raise LivehostError(f"sink {spec!r} is not available in this version; available: {', '.join(AVAILABLE)}")
     raise LivehostError(f"unknown sink {spec!r}; available: {', '.join(AVAILABLE)}")

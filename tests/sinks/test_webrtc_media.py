@@ -1,0 +1,82 @@
+"""Ticks to WebRTC media, without a network: pts on the 90 kHz and 48 kHz clocks, and every
+audio sample sent exactly once, in order, whatever the tick length."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from livehost.media.clock import MediaClock
+from livehost.media.frames import AVTick, FaceState
+from livehost.sinks.webrtc_media import (
+    AudioChunker,
+    TickConverter,
+    audio_frame,
+    to_s16,
+    video_frame,
+    video_pts,
+)
+
+
+def ticks(fps: Fraction, count: int, sample_rate: int = 48_000, seed: int = 0) -> list[AVTick]:
+    clock = MediaClock(sample_rate, fps)
+    rng = np.random.default_rng(seed)
+    image = np.zeros((32, 48, 3), np.uint8)
+    out = []
+    for n in range(count):
+        audio = rng.uniform(-1, 1, clock.samples_for_tick(n)).astype(np.float32)
+        out.append(AVTick(n, clock.time_of_tick(n), image, audio, sample_rate, False, FaceState()))
+    return out
+
+
+@pytest.mark.parametrize("fps", [Fraction(25), Fraction(30), Fraction(30000, 1001), Fraction(24)])
+def test_every_sample_is_sent_once_in_order(fps):
+    sent = ticks(fps, 200)
+    converter = TickConverter(fps, 48_000)
+    chunks = [c for tick in sent for c in converter.convert(tick).chunks]
+    expected = to_s16(np.concatenate([t.audio for t in sent]))
+    assert all(len(c.pcm) == 960 for c in chunks)
+    assert [c.pts for c in chunks] == [960 * i for i in range(len(chunks))]
+    joined = np.concatenate([c.pcm for c in chunks])
+    assert len(expected) - len(joined) < 960  # only the last partial chunk waits
+    np.testing.assert_array_equal(joined, expected[: len(joined)])
+
+
+def test_25_fps_ticks_hold_two_chunks_each():
+    converter = TickConverter(Fraction(25), 48_000)
+    assert [len(converter.convert(t).chunks) for t in ticks(Fraction(25), 10)] == [2] * 10
+
+
+def test_30_fps_carries_the_remainder_over():
+    chunker = AudioChunker(48_000)
+    counts = [len(chunker.push(np.zeros(1600, np.float32))) for _ in range(6)]
+    assert counts == [1, 2, 2, 1, 2, 2]  # 1600 samples = 1 2/3 chunks
+
+
+def test_video_pts_follow_the_tick_index_on_90_khz():
+    assert [video_pts(n, Fraction(25)) for n in range(4)] == [0, 3600, 7200, 10800]
+    assert video_pts(1000, Fraction(30000, 1001)) == 3_003_000
+    converter = TickConverter(Fraction(25), 48_000)
+    assert [converter.convert(t).video_pts for t in ticks(Fraction(25), 3)] == [0, 3600, 7200]
+
+
+def test_frames_carry_the_image_and_the_samples():
+    image = np.random.default_rng(1).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    tick = AVTick(7, 0.28, image, np.full(1920, 0.25, np.float32), 48_000, False, FaceState())
+    media = TickConverter(Fraction(25), 48_000).convert(tick)
+    frame = video_frame(media)
+    assert (frame.width, frame.height, frame.pts, frame.time_base) == (48, 32, 7 * 3600, Fraction(1, 90_000))
+    np.testing.assert_array_equal(frame.to_ndarray(format="rgb24"), image)
+    audio = audio_frame(media.chunks[1], 48_000)
+    assert (audio.samples, audio.sample_rate, audio.pts, audio.format.name, audio.layout.name) == (
+        960, 48_000, 960, "s16", "mono")
+    np.testing.assert_array_equal(audio.to_ndarray()[0], np.full(960, round(0.25 * 32767), np.int16))
+
+
+def test_audio_beyond_full_scale_is_clipped():
+    assert to_s16(np.array([-2.0, -1.0, 0.0, 1.0, 3.0], np.float32)).tolist() == [-32767, -32767, 0, 32767, 32767]
+
+
+def test_chunks_need_a_rate_that_divides_into_20_ms():
+    with pytest.raises(ValueError, match="multiple of 50 Hz"):
+        AudioChunker(44_110)
