@@ -22,7 +22,10 @@ def register(subparsers) -> None:
     p.add_argument("--chat", action="append", metavar="SPEC",
                    help="a chat source: console (the API is always on); repeat for more")
     p.add_argument("--sink", action="append", metavar="SPEC",
-                   help="an output: record:FILE.mp4, webrtc; repeat for more (default: a recording)")
+                   help="an output: webrtc (the viewer page), record:FILE.mp4, rtmp://HOST/APP/KEY, "
+                   "srt://HOST:PORT?mode=listener, virtualcam[:DEVICE], virtualmic[:NAME]; repeat for more "
+                   "(default: webrtc)")
+    p.add_argument("--open", action="store_true", help="open the viewer page in the default browser")
     p.add_argument("--api", metavar="HOST:PORT", help="where the API listens (default 127.0.0.1:8765)")
     p.add_argument("--trace", type=Path, help="write the per-tick trace and live events (JSON lines)")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this much media time")
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from livehost.persona import load_persona
     from livehost.server import ServerThread, create_app
     from livehost.server.token import resolve_api_token
-    from livehost.sinks.specs import default_recording, parse_sink
+    from livehost.sinks.specs import DEFAULT_SINKS, parse_sink
     from livehost.sinks.trace import TraceSink
     from livehost.sources.queue import QueueConfig
     from livehost.sources.specs import parse_chat
@@ -72,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     console = config.console if config.console is not None else sys.stdin.isatty()
     chat_specs = list(config.chat) + (["console"] if console and "console" not in config.chat else [])
     sources = [source for spec in chat_specs if (source := parse_chat(spec)) is not None]
-    sinks = [parse_sink(spec) for spec in (config.sinks or [default_recording()])]
+    sinks = [parse_sink(spec) for spec in (config.sinks or DEFAULT_SINKS)]
     try:
         queue_config = QueueConfig.model_validate({"mention_names": [persona.name], **config.queue})
     except Exception as exc:
@@ -91,9 +94,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"livehost: API on http://{host_addr}:{server.port}  (Authorization: Bearer …)", file=sys.stderr)
     if webrtc is not None:
         print(f"livehost: viewer page on {server.url}/  (OBS: a Browser Source on this URL)", file=sys.stderr)
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(f"{server.url}/")  # quietly nothing on a machine without a browser
     if generated:
         print(f"livehost: new API token (saved, shown once): {token}", file=sys.stderr)
-    for sink in sinks:
+    for sink in (s for s in sinks if s is not webrtc):
         # push targets print masked (no stream key); recordings print their file
         shown = getattr(sink, "target", None) or getattr(getattr(sink, "output", None), "target", "")
         print(f"livehost: output {sink.name}: {shown}", file=sys.stderr)

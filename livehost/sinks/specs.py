@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from livehost.errors import LivehostError
 
 from .base import Sink
 
+DEFAULT_SINKS = ("webrtc",)  # the viewer page: nothing grows on disk in a 24/7 run
 AVAILABLE = ("record:FILE.mp4", "rtmp://HOST/APP/KEY", "srt://HOST:PORT?mode=listener", "virtualmic[:NAME]",
              "virtualcam[:DEVICE]", "webrtc")
-
-
-def default_recording() -> str:
-    return f"record:livehost-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
 
 
 def parse_sink(spec: str, live: bool = True) -> Sink:
