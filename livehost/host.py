@@ -190,7 +190,9 @@ class LiveHost:
         self.brain.warm_up()
         channel.open()
         self.supervisor.start()
-        channel.warm_cache([self.persona.greeting, *self.persona.idle_lines, *self.brain.knowledge.cached_answers()])
+        persona = self.persona
+        channel.warm_cache([persona.greeting, *persona.idle_lines, *self.brain.knowledge.cached_answers(),
+                            persona.safety.deflection, *persona.fallback_lines])
         if self.persona.greeting:
             self._speak_fixed(self.persona.greeting, to="greeting", source="greeting")
         # Only now: chat that came in during start-up is answered after the greeting, not before.

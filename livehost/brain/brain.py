@@ -218,7 +218,7 @@ class Brain:
             if lookup.answer is not None:
                 reply.source = Source.CACHE if lookup.cached else Source.CATALOGUE
                 reply.reason = lookup.reason
-                yield from self._fixed(reply, lookup.answer, start, cached=lookup.cached)
+                yield from self._fixed(reply, lookup.answer, start)
                 return
             if self.backend is None:
                 reply.source, reply.reason = Source.FALLBACK, "no language model"
@@ -228,10 +228,10 @@ class Brain:
         finally:
             reply.timings.done = self._clock() - start
 
-    def _fixed(self, reply: Reply, text: str, start: float, cached: bool = False) -> Iterator[Utterance]:
+    def _fixed(self, reply: Reply, text: str, start: float) -> Iterator[Utterance]:
         for sentence in self.sentences(text, to=reply.message.id):
-            speech = self.cached_speech(sentence) if cached else None
-            if cached and speech is None and reply.source is Source.CACHE:
+            speech = self.cached_speech(sentence)  # any fixed line may have been said before
+            if speech is None and reply.source is Source.CACHE:
                 reply.source = Source.CATALOGUE  # the text is the FAQ's, its audio is not ready
             if reply.timings.first_sentence is None:
                 reply.timings.first_sentence = self._clock() - start

@@ -17,6 +17,7 @@ from livehost.brain.knowledge.templates import (
     price_answer,
     product_answer,
     spoken_price,
+    stock_answer,
     unknown_product_answer,
 )
 
@@ -56,8 +57,12 @@ class CatalogueKnowledge:
         return cls(load_knowledge(list(paths)))
 
     def cached_answers(self) -> list[str]:
-        """The lines worth synthesizing ahead: every FAQ answer."""
-        return [faq.answer for faq in self.knowledge.faqs]
+        """The lines worth synthesizing ahead: every FAQ answer, and each product's price and
+        stock answers (a changed price or stock changes the text, so it is never stale)."""
+        answers = [faq.answer for faq in self.knowledge.faqs]
+        for product in self.knowledge.products:
+            answers += [price_answer(product), stock_answer(product)]
+        return answers
 
     def lookup(self, question: str) -> Lookup:
         retrieval = self.retriever.search(question)
