@@ -122,6 +122,7 @@ class LiveHost:
         self.queue = ChatQueue(config, on_drop=self._dropped, on_event=self.publish)
         self.supervisor = SourceSupervisor(list(sources), self.post_chat)
         self.started_at = time.time()
+        self.ready = threading.Event()  # set once live: outputs open, greeting and cache queued
         self._stop = threading.Event()
         self._draining = threading.Event()
         self._wake = threading.Event()
@@ -195,6 +196,7 @@ class LiveHost:
                             persona.safety.deflection, *persona.fallback_lines])
         if self.persona.greeting:
             self._speak_fixed(self.persona.greeting, to="greeting", source="greeting")
+        self.ready.set()
         # Only now: chat that came in during start-up is answered after the greeting, not before.
         self._brain_thread.start()
         # The pacer's own stop: it keeps pacing the last sentence after stop() is called.

@@ -291,6 +291,7 @@ def run(args) -> dict:
         folder = Path(tmp)
         for n, voice in enumerate(voices):
             with RunningHost(persona_with_voice(persona, voice, folder), args.llm, folder) as running:
+                running.host.ready.wait(120)
                 running.wait_quiet(60)
                 while running.host.channel.voice.warming:  # the cache ready, as when live
                     time.sleep(0.2)
