@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,29 +19,15 @@ from typing import Self
 import av
 import httpx
 import numpy as np
+from loopback import free_port, wait_for
 from media_probe import read_trace
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-test-token"
 
 
-def free_port() -> int:
-    """A port nothing listens on right now (the kernel's pick for port 0)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def wait_for(condition: Callable[[], object], timeout: float, what: str, every: float = 0.1):
-    """``condition()``'s first truthy value, polled; fails naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
 
 
 class EventStream:

@@ -3,7 +3,6 @@ real receiver got: frames, keyframe times, and the flash-to-beep offset."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import threading
 import time
@@ -12,6 +11,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+from loopback import free_port  # noqa: F401 (re-exported for the tests)
 
 from livehost.media.clock import MediaClock
 from livehost.media.frames import AVTick, FaceState
@@ -24,10 +24,6 @@ SIZE = (320, 180)
 SPEC = StreamSpec(SIZE[0], SIZE[1], Fraction(FPS), SR)
 
 
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pattern_tick(pattern: SyncPattern, i: int) -> AVTick:

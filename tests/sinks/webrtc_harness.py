@@ -7,17 +7,17 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from loopback import free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "webrtc-test-token"
@@ -38,19 +38,8 @@ def have_browser() -> bool:
     return shutil.which(CHROMIUM) is not None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def wait_for(condition: Callable[[], object], timeout: float, what: str, every: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
-    return value
 
 
 @dataclass
