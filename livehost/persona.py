@@ -82,7 +82,7 @@ class LLMSpec(_Strict):
     reply_s: Annotated[float, Field(gt=0, le=600)] = 20.0  # budget for the whole reply
     max_sentences: Annotated[int, Field(ge=1, le=20)] = 2  # a live answer is short: stop after these
     device: str = "cpu"  # transformers: cpu, cuda, cuda:1, mps
-    threads: Annotated[int, Field(ge=1, le=64)] | None = None  # embedded: CPU threads (default: half the cores, at most 4)
+    threads: Annotated[int, Field(ge=1, le=64)] | None = None  # embedded: CPU threads (default: every core, at most 4)
     context: Annotated[int, Field(ge=512, le=131072)] = 4096  # embedded: tokens the model sees (prompt + reply)
     retries: Annotated[int, Field(ge=0, le=5)] = 2  # openai: before any token of the reply arrived
 
