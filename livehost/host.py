@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from livehost.brain.brain import Brain, Reply
 from livehost.channel import Channel
@@ -350,5 +350,5 @@ def sink_status(sink: Sink) -> dict:
 
 
 def health_dict(health) -> dict:
-    return {"ok": health.ok, "error": health.error, "since": health.since,
-            "calls": health.calls, "failures": health.failures}
+    """The backend's health without its ``extra`` (llama.cpp's raw timings)."""
+    return {k: v for k, v in asdict(health).items() if k != "extra"}

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import threading
+from dataclasses import asdict
 from pathlib import Path
 
 from livehost.cli.say import validate_text
@@ -68,19 +69,18 @@ def reply_record(question: str, reply) -> dict:
         "sentences": [s.text for s in reply.sentences],
         "source": reply.source.value,
         "reason": reply.reason,
-        "timings": {k: None if v is None else round(v, 4) for k, v in vars_of(reply.timings).items()},
+        "timings": {k: None if v is None else round(v, 4) for k, v in asdict(reply.timings).items()},
     }
-
-
-def vars_of(obj) -> dict:
-    return {name: getattr(obj, name) for name in obj.__slots__}
 
 
 def run(args: argparse.Namespace) -> int:
     from livehost.brain.build import build_brain, message_from
     from livehost.persona import load_persona
 
-    settings = load_settings(args.config, {"video.fps": args.fps})
+    overrides = {"video.fps": args.fps}
+    if args.size:
+        overrides["video.width"], overrides["video.height"] = parse_size(args.size)
+    settings = load_settings(args.config, overrides)
     questions = [validate_text(args.text, settings.max_text_chars)] if args.text else read_questions(args.questions)
     persona = load_persona(args.persona)
     if args.out is not None:
@@ -112,9 +112,6 @@ def render(args, settings, persona, questions: list[str]) -> int:
 
     if args.out.suffix.lower() not in (".mp4", ".m4v", ".mov"):
         raise LivehostError(f"output {args.out}: use an .mp4 file name")
-    if args.size:
-        w, h = parse_size(args.size)
-        settings = settings.model_copy(update={"video": settings.video.model_copy(update={"width": w, "height": h})})
     sinks = [RecordSink(args.out)] + ([TraceSink(args.trace)] if args.trace else [])
     channel = Channel(settings, persona, build_stages(persona, settings), sinks)
     brain = build_brain(persona, args.llm, cache=channel.speech_cache)

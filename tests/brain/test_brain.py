@@ -5,16 +5,17 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from livehost.brain.brain import Brain, Lookup, Source
 from livehost.brain.facts import CatalogueKnowledge, facts_of
-from livehost.brain.knowledge.templates import price_answer
 from livehost.brain.knowledge.embedding import LexicalEmbedder
 from livehost.brain.knowledge.load import load_knowledge
 from livehost.brain.knowledge.retrieval import Retriever
+from livehost.brain.knowledge.templates import price_answer
 from livehost.brain.llm.base import LLMError, LLMHealth
-from livehost.media.frames import ChatMessage
+from livehost.media.frames import ChatMessage, Speech
 from livehost.persona import load_persona
 
 REPO = Path(__file__).resolve().parents[2]
@@ -198,19 +199,26 @@ def test_interrupted_reply_is_remembered_only_as_heard(demo):
     assert turns[-1].content == "First"
 
 
-def test_a_faq_answer_uses_the_cached_speech(demo, knowledge):
+def test_a_faq_answer_plays_its_cached_speech_and_says_so(demo, knowledge):
     faq = next(f for f in knowledge.knowledge.faqs if f.product_id is None)
-    hits = []
+    assert knowledge.lookup(faq.question).cached
+    asked = []
 
     def cached(sentence):
-        hits.append(sentence.text)
-        return None
+        asked.append(sentence.text)
+        return Speech(sentence, np.zeros(480, np.float32), 48_000)
 
-    brain = Brain(demo, ScriptedBackend(["nope"]), knowledge, cached_speech=cached)
-    lookup = knowledge.lookup(faq.question)
-    reply, _ = ask(brain, faq.question)
-    assert lookup.cached and reply.text == " ".join(hits) or hits
-    assert reply.source in (Source.CACHE, Source.CATALOGUE)
+    reply, utterances = ask(Brain(demo, ScriptedBackend(["nope"]), knowledge, cached_speech=cached), faq.question)
+    assert reply.source is Source.CACHE
+    assert asked == [s.text for s in reply.sentences] and reply.text == faq.answer
+    assert all(u.speech is not None and u.speech.sentence is u.sentence for u in utterances)
+
+
+def test_a_faq_answer_without_cached_speech_is_synthesized_and_labelled_catalogue(demo, knowledge):
+    faq = next(f for f in knowledge.knowledge.faqs if f.product_id is None)
+    reply, utterances = ask(Brain(demo, ScriptedBackend(["nope"]), knowledge), faq.question)
+    assert reply.source is Source.CATALOGUE and reply.text == faq.answer
+    assert all(u.speech is None for u in utterances)
 
 
 def test_no_knowledge_means_no_grounding_and_no_catalogue(demo):
