@@ -25,7 +25,7 @@ from livehost.media.frames import AVTick, ChatMessage, ScheduledSpeech
 from livehost.persona import Persona
 from livehost.sinks.base import Sink, SinkStats, StreamSpec
 from livehost.sinks.trace import SentenceLines, TraceSink
-from livehost.sources.base import ChatSource
+from livehost.sources.base import ChatRemoval, ChatSource
 from livehost.sources.queue import ChatQueue, Pick, QueueConfig
 from livehost.sources.supervisor import SourceSupervisor
 from livehost.stages import Stages
@@ -120,7 +120,7 @@ class LiveHost:
         if not config.idle_lines:
             config = config.model_copy(update={"idle_lines": list(persona.idle_lines)})
         self.queue = ChatQueue(config, on_drop=self._dropped, on_event=self.publish)
-        self.supervisor = SourceSupervisor(list(sources), self.post_chat)
+        self.supervisor = SourceSupervisor(list(sources), self._from_source)
         self.started_at = time.time()
         self.ready = threading.Event()  # set once live: outputs open, greeting and cache queued
         self._stop = threading.Event()
@@ -139,6 +139,15 @@ class LiveHost:
         message_id = self.queue.offer(message)  # publishes its chat event
         self._wake.set()
         return message_id
+
+    def _from_source(self, item: ChatMessage | ChatRemoval) -> None:
+        if isinstance(item, ChatRemoval):
+            if item.user_id:
+                self.queue.remove_user(item.platform, item.user_id)
+            elif item.id:
+                self.queue.remove(item.id)
+        else:
+            self.post_chat(item)
 
     def say(self, text: str) -> str:
         """The operator's line: spoken verbatim, ahead of chat."""

@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("run", help="host live: answer chat on every output until stopped")
     p.add_argument("--persona", help="persona id or folder (default: demo)")
     p.add_argument("--chat", action="append", metavar="SPEC",
-                   help="a chat source: console (the API is always on); repeat for more")
+                   help="a chat source: console, twitch:CHANNEL, youtube:VIDEO_ID, bilibili:ROOM, douyin, webhook (the API is always on); repeat for more")
     p.add_argument("--sink", action="append", metavar="SPEC",
                    help="an output: webrtc (the viewer page), record:FILE.mp4, rtmp://HOST/APP/KEY, "
                    "srt://HOST:PORT?mode=listener, virtualcam[:DEVICE], virtualmic[:NAME]; repeat for more "
@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from livehost.server.token import resolve_api_token
     from livehost.sinks.specs import DEFAULT_SINKS, parse_sink
     from livehost.sinks.trace import TraceSink
+    from livehost.sources.base import HookSource
     from livehost.sources.queue import QueueConfig
     from livehost.sources.specs import parse_chat
     from livehost.stages import build_stages
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     host = LiveHost(settings, persona, stages, brain, sinks, sources, queue_config, trace, speech_cache=cache,
                     pattern=config.pattern)
     webrtc = next((sink for sink in sinks if sink.name == "webrtc"), None)
-    server = ServerThread(create_app(host, token, host.events, webrtc=webrtc), host_addr, port)
+    hooks = [source for source in sources if isinstance(source, HookSource)]
+    server = ServerThread(create_app(host, token, host.events, webrtc=webrtc, hooks=hooks), host_addr, port)
     server.start()
     print(f"livehost: API on http://{host_addr}:{server.port}  (Authorization: Bearer …)", file=sys.stderr)
     if webrtc is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
@@ -19,6 +19,7 @@ from aiohttp import web
 from livehost.errors import LivehostError
 from livehost.media.events import EventBus
 from livehost.media.frames import ChatMessage
+from livehost.sources.base import HookSource
 
 from .bodies import B, BodyError, ChatBody, InterruptBody, SayBody, parse_body
 from .control import HostControl
@@ -28,6 +29,7 @@ from .stream import stream_events
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024
+HOOK_MAX_BODY = 1024 * 1024  # a platform's batch of messages
 _STREAMS = web.AppKey("streams", set)
 _POOL = web.AppKey("pool", ThreadPoolExecutor)
 
@@ -51,8 +53,8 @@ def json_errors(max_body: int):
             return _error(400, str(exc))
         except LivehostError as exc:  # the host refused it, saying why
             return _error(400, str(exc))
-        except web.HTTPRequestEntityTooLarge:
-            return _error(413, f"body: larger than {max_body} bytes")
+        except web.HTTPRequestEntityTooLarge as exc:
+            return _error(413, f"body: larger than {getattr(exc, 'limit', max_body)} bytes")
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
@@ -67,8 +69,11 @@ def json_errors(max_body: int):
 
 def create_app(host: HostControl, token: str, events: EventBus, *, max_body: int = MAX_BODY,
                keepalive_s: float = 15.0, events_queue: int = 1000,
-               host_timeout_s: float = 5.0, webrtc=None) -> web.Application:
-    """``webrtc``: a WebRTCSink whose signalling routes and viewer page the app serves."""
+               host_timeout_s: float = 5.0, webrtc=None, hooks: Sequence[HookSource] = (),
+               hook_max_body: int = HOOK_MAX_BODY, hook_timeout_s: float = 1.5) -> web.Application:
+    """``webrtc``: a WebRTCSink whose signalling routes and viewer page the app serves.
+    ``hooks``: push sources (Douyin, signed webhooks) served on their ``path``; they check
+    their own signatures (no bearer token) and are answered within ``hook_timeout_s``."""
     if not token:
         raise LivehostError("the API needs a token (set LIVEHOST_API_TOKEN)")
     expected = token.encode()
@@ -83,11 +88,31 @@ def create_app(host: HostControl, token: str, events: EventBus, *, max_body: int
                 return _error(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
         return await handler(request)
 
+    async def read_raw(request: web.Request, limit: int) -> bytes:
+        size = request.content_length
+        if size is None or size <= limit:
+            size = len(body := await request.read())
+        if size > limit:
+            exc = web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+            exc.limit = limit
+            raise exc
+        return body
+
     async def read_body(request: web.Request, model: type[B], optional: bool = False) -> B:
-        if request.content_length is not None and request.content_length > max_body:
-            raise web.HTTPRequestEntityTooLarge(max_size=max_body,
-                                                actual_size=request.content_length)
-        return parse_body(model, await request.read(), optional=optional)
+        return parse_body(model, await read_raw(request, max_body), optional=optional)
+
+    def hook_route(source: HookSource):
+        async def receive(request: web.Request) -> web.Response:
+            body = await read_raw(request, hook_max_body)
+            loop = asyncio.get_running_loop()
+            work = loop.run_in_executor(app[_POOL], source.receive, dict(request.headers), body)
+            try:
+                reply = await asyncio.wait_for(work, hook_timeout_s)
+            except TimeoutError:  # platforms count slow replies as failures: answer anyway
+                return _error(503, f"{source.name}: busy, not taken")
+            return _json(reply.body, reply.status)
+
+        return receive
 
     async def call_host(fn: Callable, *args) -> object:
         loop = asyncio.get_running_loop()
@@ -131,7 +156,7 @@ def create_app(host: HostControl, token: str, events: EventBus, *, max_body: int
         app[_POOL].shutdown(wait=False, cancel_futures=True)
 
     app = web.Application(middlewares=[json_errors(max_body), bearer_auth],
-                          client_max_size=max_body)
+                          client_max_size=max(max_body, hook_max_body if hooks else 0))
     app[_STREAMS] = set()
     app[_POOL] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="api-host")
     app.router.add_post("/api/chat", post_chat)
@@ -140,6 +165,8 @@ def create_app(host: HostControl, token: str, events: EventBus, *, max_body: int
     app.router.add_get("/api/status", get_status)
     app.router.add_get("/api/events", get_events)
     app.router.add_get("/health", health)
+    for source in hooks:
+        app.router.add_post(source.path, hook_route(source))
     if webrtc is not None:
         from .webrtc import add_webrtc_routes
 

@@ -203,6 +203,19 @@ class ChatQueue:
         self._dispatch(notes)
         return True
 
+    def remove_user(self, platform: str, user_id: str) -> int:
+        """Withdraw every waiting message of one user (banned or timed out); how many."""
+        with self._lock:
+            gone = [(msg_id, category) for msg_id, category in self._lane_of.items()
+                    if (entry := self._lanes[category][msg_id]).msg.platform == platform
+                    and entry.msg.user_id == user_id]
+            notes = []
+            for msg_id, category in gone:
+                del self._lane_of[msg_id]
+                notes.append(self._drop_note(self._lanes[category].pop(msg_id).msg, "removed"))
+        self._dispatch(notes)
+        return len(gone)
+
     def reset_idle(self) -> None:
         """Count the quiet time from now (the host just finished speaking)."""
         with self._lock:

@@ -94,8 +94,10 @@ class _Runner:
 class SourceSupervisor:
     """``emit`` receives every message of every source, from the sources' threads."""
 
-    def __init__(self, sources: Iterable[ChatSource], emit: Emit, *, backoff_s: float = 1.0,
-                 backoff_max_s: float = 60.0, healthy_after_s: float = 60.0,
+    # A platform back after an outage is reconnected within backoff_max_s (chat is lost while
+    # down); a source that stayed up healthy_after_s starts its backoff over.
+    def __init__(self, sources: Iterable[ChatSource], emit: Emit, *, backoff_s: float = 0.5,
+                 backoff_max_s: float = 8.0, healthy_after_s: float = 10.0,
                  rng: Callable[[], float] = random.random,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.emit, self.backoff_s, self.backoff_max_s = emit, backoff_s, backoff_max_s
