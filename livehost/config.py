@@ -61,6 +61,7 @@ class HostSettings(_Strict):
     console: bool | None = None  # console chat; default: when stdin is a terminal
     pattern: Literal["sync"] | None = None  # the A/V sync test pattern instead of the face
     queue: dict[str, Any] = Field(default_factory=dict)  # the chat queue's rules (sources.queue.QueueConfig)
+    listen: dict[str, Any] | None = None  # the microphone (listen.listener.ListenConfig); None: deaf
 
 
 class Settings(_Strict):

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from livehost.brain.brain import Brain, Reply
 from livehost.channel import Channel
 from livehost.config import Settings
+from livehost.listen.listener import Listener
 from livehost.media.clock import RealtimePacer
 from livehost.media.events import EventBus
 from livehost.media.frames import AVTick, ChatMessage, ScheduledSpeech
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 # Pick the next message when this little of the current reply is left to play: its first
 # sentence is ready as the last one ends, and a later, more urgent message can still win.
 NEXT_PICK_LEAD_S = 0.6
+# The host does not start a new line while a user speaks — for at most this long, so a mic
+# that hears endless noise cannot keep it silent for good.
+MAX_HOLD_FOR_USER_S = 10.0
 SHUTDOWN_GRACE_S = 3.0
 
 
@@ -90,10 +94,37 @@ class EventTap:
     def offer(self, tick: AVTick) -> None:
         for scheduled in tick.started:
             self.host._started(scheduled)
+        if self.host.listener is not None:  # the echo canceller's reference
+            self.host.listener.played(tick.audio, tick.sample_rate, tick.speaking)
         self.stats.written += 1
 
     def close(self, discard: bool = False) -> None:
         return None
+
+
+class HostEars:
+    """What the listener may ask of the host (from its threads)."""
+
+    def __init__(self, host: LiveHost) -> None:
+        self.host = host
+
+    def avatar_speaking(self) -> bool:
+        return self.host.channel.timeline.playing
+
+    def media_time(self) -> float:
+        return self.host.channel.clock.now
+
+    def user_speaking(self, speaking: bool) -> None:
+        self.host.hold_for_user(speaking)
+        set_listening = getattr(self.host.channel.loop.motion, "set_listening", None)
+        if set_listening is not None:
+            set_listening(speaking)
+
+    def barge_in(self) -> None:
+        self.host.interrupt("barge-in")
+
+    def heard(self, text: str, t0: float, t1: float, partial: bool) -> None:
+        self.host.publish({"event": "heard", "text": text, "t0": t0, "t1": t1, "partial": partial})
 
 
 class LiveHost:
@@ -110,8 +141,10 @@ class LiveHost:
         events: EventBus | None = None,
         speech_cache: SpeechCache | None = None,
         pattern: str | None = None,
+        listener: Listener | None = None,
     ) -> None:
         self.persona, self.brain, self.trace = persona, brain, trace
+        self.listener = listener
         self.events = events or EventBus()
         outputs = [*sinks, *([trace] if trace else []), EventTap(self)]
         self.channel = Channel(settings, persona, stages, outputs, speech_cache, pattern)
@@ -120,6 +153,9 @@ class LiveHost:
         if not config.idle_lines:
             config = config.model_copy(update={"idle_lines": list(persona.idle_lines)})
         self.queue = ChatQueue(config, on_drop=self._dropped, on_event=self.publish)
+        if listener is not None:
+            listener.ears = HostEars(self)
+            sources = [*sources, listener]
         self.supervisor = SourceSupervisor(list(sources), self._from_source)
         self.started_at = time.time()
         self.ready = threading.Event()  # set once live: outputs open, greeting and cache queued
@@ -131,6 +167,7 @@ class LiveHost:
         self._playing: dict[str, Playing] = {}
         self._current: Playing | None = None
         self._says = 0
+        self._user_since: float | None = None  # monotonic: a user started speaking (the mic)
         self._sentence_lines = SentenceLines()  # the render thread's only
         self._brain_thread = threading.Thread(target=self._brain_loop, name="brain", daemon=True)
 
@@ -156,6 +193,12 @@ class LiveHost:
             message_id = f"say-{self._says}"
         return self.post_chat(ChatMessage("operator", "operator", text, id=message_id, kind="operator"))
 
+    def hold_for_user(self, speaking: bool) -> None:
+        """A user (the mic) started or stopped speaking: no new line starts meanwhile."""
+        self._user_since = time.monotonic() if speaking else None
+        if not speaking:
+            self._wake.set()
+
     def interrupt(self, reason: str = "operator") -> None:
         self._cancel.set()
         self.channel.interrupt(reason)
@@ -178,12 +221,14 @@ class LiveHost:
             "ticks": loop.stats.ticks,
             "fps": float(clock.fps),
             "late_ticks": loop.stats.late_ticks,
+            "ready": self.ready.is_set(),
             "speaking": self.channel.timeline.playing,
             "queue": self.queue.stats(),
             "sinks": {s.name: sink_status(s) for s in loop.sinks if not isinstance(s, EventTap)},
             "sources": self.supervisor.status(),
             "llm": None if backend is None else {"backend": backend.name, **health_dict(backend.health)},
             "voice": {"failures": self.channel.voice.failures, "warming": self.channel.voice.warming},
+            "listen": None if self.listener is None else self.listener.stats(),
         }
 
     def publish(self, event: dict) -> None:
@@ -206,6 +251,7 @@ class LiveHost:
         if self.persona.greeting:
             self._speak_fixed(self.persona.greeting, to="greeting", source="greeting")
         self.ready.set()
+        self.publish({"event": "ready"})
         # Only now: chat that came in during start-up is answered after the greeting, not before.
         self._brain_thread.start()
         # The pacer's own stop: it keeps pacing the last sentence after stop() is called.
@@ -261,6 +307,8 @@ class LiveHost:
 
     def _nearly_quiet(self) -> bool:
         voice, timeline = self.channel.voice, self.channel.timeline
+        if self._user_since is not None and time.monotonic() - self._user_since < MAX_HOLD_FOR_USER_S:
+            return False  # someone is talking to the host: let them finish first
         return not voice.busy and timeline.queued_seconds <= NEXT_PICK_LEAD_S
 
     def _handle(self, pick: Pick) -> None:
@@ -312,6 +360,8 @@ class LiveHost:
     # -- called by the render thread (EventTap) and the queue ------------------------------
     def _started(self, scheduled: ScheduledSpeech) -> None:
         sentence = scheduled.speech.sentence
+        if self.listener is not None:
+            self.listener.said(sentence.text)
         with self._lock:
             playing = self._playing.get(sentence.to)
             if playing is not None:

@@ -25,6 +25,13 @@ def register(subparsers) -> None:
                    help="an output: webrtc (the viewer page), record:FILE.mp4, rtmp://HOST/APP/KEY, "
                    "srt://HOST:PORT?mode=listener, virtualcam[:DEVICE], virtualmic[:NAME]; repeat for more "
                    "(default: webrtc)")
+    p.add_argument("--mic", nargs="?", const="default", metavar="DEVICE",
+                   help="listen and answer by voice: a sounddevice index or name, or a PulseAudio source "
+                   "(pactl list sources); no value: the default input")
+    p.add_argument("--listen-mode", choices=("headset", "speaker"),
+                   help="headset (default): the mic never hears the host; speaker: cancel the host's own voice")
+    p.add_argument("--barge-in", metavar="always|never|words:N",
+                   help="stop talking when talked over: always (default), never, or after N words")
     p.add_argument("--open", action="store_true", help="open the viewer page in the default browser")
     p.add_argument("--api", metavar="HOST:PORT", help="where the API listens (default 127.0.0.1:8765)")
     p.add_argument("--trace", type=Path, help="write the per-tick trace and live events (JSON lines)")
@@ -42,10 +49,39 @@ def settings_from(args: argparse.Namespace):
     overrides: dict = {"video.fps": args.fps, "host.persona": args.persona, "host.api": args.api,
                        "host.trace": str(args.trace) if args.trace else None, "host.duration": args.duration,
                        "host.llm": args.llm, "host.chat": args.chat, "host.sinks": args.sink,
-                       "host.console": False if args.no_console else None, "host.pattern": args.pattern}
+                       "host.console": False if args.no_console else None, "host.pattern": args.pattern,
+                       "host.listen.mic": args.mic, "host.listen.mode": args.listen_mode}
+    if args.barge_in:
+        mode, _, words = args.barge_in.partition(":")
+        overrides["host.listen.barge_in"] = mode
+        if words:
+            overrides["host.listen.barge_in_words"] = words
     if args.size:
         overrides["video.width"], overrides["video.height"] = parse_size(args.size)
     return load_settings(args.config, overrides)
+
+
+def listener_from(section: dict | None):
+    """The listener for the settings' listen section; None when it is absent (no --mic)."""
+    if section is None:
+        return None
+    from livehost.listen.listener import Listener, ListenConfig
+
+    try:
+        config = ListenConfig.model_validate(section)
+    except Exception as exc:
+        raise LivehostError(f"settings host.listen: {exc}") from None
+    if config.mode == "speaker":
+        from livehost.listen.echo import EchoCanceller
+
+        EchoCanceller("speaker")  # a missing canceller is said now, not after the model loads
+    from livehost.listen.capture import resolve_mic
+
+    try:
+        resolve_mic(config.mic)
+    except LivehostError as exc:  # perhaps not yet (a call app started later): keep trying
+        log.warning("%s; listening for it", exc)
+    return Listener(config)
 
 
 def api_address(text: str) -> tuple[str, int]:
@@ -81,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         queue_config = QueueConfig.model_validate({"mention_names": [persona.name], **config.queue})
     except Exception as exc:
         raise LivehostError(f"settings host.queue: {exc}") from None
+    listener = listener_from(config.listen)
     trace = TraceSink(config.trace, overflow="drop") if config.trace else None
     token, generated = resolve_api_token()
     print(f"livehost: loading {persona.name} ({persona.id})…", file=sys.stderr)
@@ -88,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     cache = persona_speech_cache(persona, stages.engine, settings.audio.sample_rate)
     brain = build_brain(persona, config.llm, cache=cache)
     host = LiveHost(settings, persona, stages, brain, sinks, sources, queue_config, trace, speech_cache=cache,
-                    pattern=config.pattern)
+                    pattern=config.pattern, listener=listener)
     webrtc = next((sink for sink in sinks if sink.name == "webrtc"), None)
     hooks = [source for source in sources if isinstance(source, HookSource)]
     server = ServerThread(create_app(host, token, host.events, webrtc=webrtc, hooks=hooks), host_addr, port)

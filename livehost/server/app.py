@@ -21,7 +21,7 @@ from livehost.media.events import EventBus
 from livehost.media.frames import ChatMessage
 from livehost.sources.base import HookSource
 
-from .bodies import B, BodyError, ChatBody, InterruptBody, SayBody, parse_body
+from livehost.sources.bodies import B, BodyError, ChatBody, InterruptBody, SayBody, parse_body
 from .control import HostControl
 from .encode import dumps
 from .stream import stream_events

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .bodies import BodyError
+from livehost.sources.bodies import BodyError
 
 if TYPE_CHECKING:
     from livehost.sinks.webrtc import WebRTCSink

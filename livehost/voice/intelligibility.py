@@ -7,7 +7,6 @@ import re
 
 import numpy as np
 
-from livehost import models
 from livehost.media.audio import resample
 
 _NUMBERS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -52,12 +51,9 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 class Transcriber:
     def __init__(self, threads: int = 1) -> None:
-        from faster_whisper import WhisperModel
+        from livehost.listen.asr import load_whisper
 
-        path = models.resolve("whisper-tiny-en").path
-        folder = path.parent if path.is_file() else path
-        self._model = WhisperModel(str(folder), device="cpu", compute_type="int8",
-                                   cpu_threads=threads, local_files_only=True)
+        self._model = load_whisper(threads=threads)
 
     def transcribe(self, pcm: np.ndarray, sample_rate: int) -> str:
         audio = resample(pcm, sample_rate, 16000)

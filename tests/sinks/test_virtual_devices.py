@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from pulse import pulse_server
 from push_probe import FPS, SIZE, SPEC, SR, feed_realtime
 
 from livehost.errors import LivehostError
@@ -23,29 +24,10 @@ needs_pulse = pytest.mark.skipif(shutil.which("pulseaudio") is None or shutil.wh
                                  reason="needs pulseaudio + pulseaudio-utils (apt)")
 
 
-def _pulse_up(env: dict) -> bool:
-    return subprocess.run(["pactl", "info"], capture_output=True, env=env, check=False).returncode == 0
-
-
 @pytest.fixture
 def pulse(tmp_path):
-    """A PulseAudio server of this test's own (its own runtime dir), stopped afterwards."""
-    env = {**os.environ, "PULSE_RUNTIME_PATH": str(tmp_path / "pulse"), "HOME": str(tmp_path)}
-    subprocess.run(["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--use-pid-file=yes",
-                    "--load=module-native-protocol-unix", "--load=module-null-sink"],
-                   env=env, check=True, capture_output=True, timeout=20)
-    deadline = time.monotonic() + 10
-    while not _pulse_up(env):
-        assert time.monotonic() < deadline, "pulseaudio did not come up"
-        time.sleep(0.1)
-    old = os.environ.get("PULSE_RUNTIME_PATH")
-    os.environ["PULSE_RUNTIME_PATH"] = env["PULSE_RUNTIME_PATH"]
-    yield env
-    subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True, timeout=20, check=False)
-    if old is None:
-        del os.environ["PULSE_RUNTIME_PATH"]
-    else:
-        os.environ["PULSE_RUNTIME_PATH"] = old
+    with pulse_server(tmp_path) as server:
+        yield server.env
 
 
 def _names(env: dict, kind: str) -> set[str]:

@@ -1,5 +1,5 @@
-"""The API's request bodies, validated strictly: a wrong type, an empty text or an unknown
-field is a 400 that names the field."""
+"""Bodies from outside (the API, signed webhooks), validated strictly: a wrong type, an empty
+text or an unknown field is a 400 that names the field."""
 
 from __future__ import annotations
 
@@ -70,10 +70,10 @@ def parse_body(model: type[B], raw: bytes, *, optional: bool = False) -> B:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise BodyError(_first_error(exc)) from None
+        raise BodyError(first_error(exc)) from None
 
 
-def _first_error(exc: ValidationError) -> str:
+def first_error(exc: ValidationError) -> str:
     error = exc.errors(include_url=False, include_input=False)[0]
     field = ".".join(str(part) for part in error["loc"])
     message = error["msg"].removeprefix("Value error, ")

@@ -1,0 +1,333 @@
+"""The host's ears: microphone → (echo canceller) → VAD → turn-taking → Whisper → a ``mic``
+chat message, plus barge-in and the listening posture while someone talks.
+
+Threads: the mic's own (capture, resampling), this source's (VAD and turns, ~0.2 ms a frame,
+so barge-in is never late behind recognition), and one recognition worker. When a speaker
+pauses, recognition starts at once on what they said; if the pause becomes the end of the
+turn, that transcript is the final one — endpointing and recognition overlap.
+
+The host's own voice must never become a ``mic`` message. Headset mode trusts the headset;
+speaker mode cancels the echo (the audio the channel played is the reference), ducks the VAD
+while the host speaks, and drops a transcript that repeats what the host just said.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Annotated, Literal, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from livehost.media.frames import ChatMessage
+from livehost.sources.base import Emit, SourceStatus
+
+from .turns import FalseStart, Onset, Pause, TurnConfig, TurnDetector, TurnEnd, sounds_unfinished
+from .vad import FRAME, SAMPLE_RATE
+
+log = logging.getLogger(__name__)
+
+Seconds = Annotated[float, Field(ge=0, le=60)]
+
+
+class ListenConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mic: str | None = None  # a sounddevice index or name, or a PulseAudio source; None: default
+    mode: Literal["headset", "speaker"] = "headset"
+    barge_in: Literal["always", "words", "never"] = "always"
+    barge_in_words: Annotated[int, Field(ge=1, le=20)] = 2  # for barge_in: words
+    barge_in_after_s: Seconds = 0.12  # voiced time over the host before it stops
+    turns: TurnConfig = TurnConfig()
+    asr_model: str | None = None  # a CTranslate2 Whisper folder; None: the packaged tiny.en
+    language: str | None = "en"
+    asr_threads: Annotated[int, Field(ge=1, le=16)] = 2
+    user: str = "caller"  # the name mic messages carry
+    partial_every_s: Annotated[float, Field(gt=0.1)] = 1.0
+    # speaker mode: while the host speaks (and duck_tail_s after), speech must be this likely
+    # and last this long before it counts — the residual echo is quieter and shorter
+    duck_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.85
+    duck_tail_s: Seconds = 0.4
+    duck_barge_in_after_s: Seconds = 0.3
+    echo_overlap: Annotated[float, Field(gt=0, le=1)] = 0.6  # share of words the host just said
+
+
+class Ears(Protocol):
+    """What the listener asks of the host (any thread; quick)."""
+
+    def avatar_speaking(self) -> bool: ...
+
+    def media_time(self) -> float: ...
+
+    def user_speaking(self, speaking: bool) -> None: ...
+
+    def barge_in(self) -> None: ...
+
+    def heard(self, text: str, t0: float, t1: float, partial: bool) -> None: ...
+
+
+class _NoEars:
+    def avatar_speaking(self) -> bool:
+        return False
+
+    def media_time(self) -> float:
+        return time.monotonic()
+
+    def user_speaking(self, speaking: bool) -> None:
+        return None
+
+    def barge_in(self) -> None:
+        return None
+
+    def heard(self, text: str, t0: float, t1: float, partial: bool) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    kind: Literal["partial", "pause", "final"]
+    turn: int
+    audio: np.ndarray
+    end: int  # sample index the audio ends at
+    start: int = 0
+    avatar_spoke: bool = False  # the host was speaking during the turn (echo guard)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+class Listener:
+    """A chat source named "mic". ``ears`` is set by the host before it starts."""
+
+    name = "mic"
+
+    def __init__(self, config: ListenConfig | None = None, recognizer=None, vad=None, echo=None,
+                 capture_factory=None) -> None:
+        self.config = config = config or ListenConfig()
+        self.ears: Ears = _NoEars()
+        self._recognizer, self._vad, self._echo = recognizer, vad, echo
+        self._capture_factory = capture_factory
+        self._capture = None
+        self._audio: queue.Queue[tuple[np.ndarray, float]] = queue.Queue(maxsize=1000)
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._spoken: deque[tuple[float, str]] = deque(maxlen=64)  # (monotonic, text) the host said
+        self._pause_results: dict[tuple[int, int], str] = {}
+        self._lock = threading.Lock()
+        self._samples = 0  # samples through the VAD
+        self._last_at = time.monotonic()  # monotonic time of the last sample
+        self._speaking_until = 0.0  # monotonic: the host's voice (plus its tail) until then
+        self._emit: Emit | None = None
+        self._barged = 0  # the turn that already interrupted the host
+        self._spoke_in_turn = False
+        self._partial_at = 0
+        self._partial_words = 0
+        self._counts = {"turns": 0, "false_starts": 0, "barge_ins": 0, "echo_dropped": 0,
+                        "unusable": 0, "partials": 0}
+        self._turns = TurnDetector(config.turns)
+
+    # -- what the host tells the listener --------------------------------------------------
+    def played(self, audio: np.ndarray, sample_rate: int, speaking: bool) -> None:
+        """Each tick's audio as it left the channel (render thread: cheap)."""
+        if speaking:
+            self._speaking_until = time.monotonic() + self.config.duck_tail_s
+        if self._echo is not None:
+            self._echo.played(audio, sample_rate)
+
+    def said(self, text: str) -> None:
+        """A sentence the host started saying (for the echo guard)."""
+        self._spoken.append((time.monotonic(), text))
+
+    # -- the source protocol ---------------------------------------------------------------
+    def run(self, emit: Emit, stop: threading.Event) -> None:
+        self._emit = emit
+        if self._recognizer is None:
+            from .asr import SpeechRecognizer
+
+            self._recognizer = SpeechRecognizer(self.config.asr_model, self.config.language,
+                                                self.config.asr_threads)
+            self._recognizer.warm_up()
+        if self._vad is None:
+            from .vad import SileroVad
+
+            self._vad = SileroVad()
+        if self._echo is None and self.config.mode == "speaker":
+            from .echo import EchoCanceller
+
+            self._echo = EchoCanceller("speaker")
+        worker = threading.Thread(target=self._recognize_loop, name="asr", daemon=True)
+        worker.start()
+        self._capture = self._open_capture()
+        self._capture.start()
+        try:
+            self._process(stop)
+        finally:
+            self._capture.stop()
+            self._jobs.put(None)
+            worker.join(5)
+            self.ears.user_speaking(False)
+
+    def feed(self, audio: np.ndarray, at: float | None = None) -> None:
+        """16 kHz float32 audio from the mic (the capture thread calls it)."""
+        try:
+            self._audio.put_nowait((audio, time.monotonic() if at is None else at))
+        except queue.Full:
+            log.warning("listener: fell behind the mic; audio dropped")
+
+    def status(self) -> SourceStatus:
+        capture = self._capture
+        up = capture is not None and capture.up
+        return SourceStatus(up=up, error=None if capture is None else capture.error,
+                            received=self._counts["turns"])
+
+    def stats(self) -> dict:
+        capture = self._capture
+        return {**self._counts, "mode": self.config.mode, "barge_in": self.config.barge_in,
+                "mic": self.config.mic or "default",
+                "mic_up": capture is not None and capture.up,
+                "mic_error": None if capture is None else capture.error,
+                "in_speech": self._turns.in_speech}
+
+    # -- the source's own thread: VAD and turns --------------------------------------------
+    def _open_capture(self):
+        if self._capture_factory is not None:
+            return self._capture_factory(self.feed)
+        from .capture import MicCapture
+
+        return MicCapture(self.config.mic, self.feed)
+
+    def _process(self, stop: threading.Event) -> None:
+        pending = np.zeros(0, np.float32)
+        while not stop.is_set():
+            try:
+                chunk, at = self._audio.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            pending = np.concatenate([pending, chunk.astype(np.float32, copy=False)])
+            usable = len(pending) - len(pending) % FRAME
+            frames, pending = pending[:usable], pending[usable:]
+            if usable and self._echo is not None:
+                frames = self._echo.process(frames)
+            for i in range(0, usable, FRAME):
+                # the time of this frame's last sample, counted back from the chunk's
+                self._last_at = at - (len(pending) + usable - i - FRAME) / SAMPLE_RATE
+                self._frame(frames[i:i + FRAME])
+
+    def _frame(self, frame: np.ndarray) -> None:
+        cfg = self.config
+        probability = self._vad.probability(frame)
+        self._samples += FRAME
+        host_speaking = self.ears.avatar_speaking()
+        ducking = cfg.mode == "speaker" and (host_speaking or time.monotonic() < self._speaking_until)
+        was = self._turns.in_speech
+        for event in self._turns.push(frame, probability, cfg.duck_threshold if ducking else None):
+            if isinstance(event, Onset):
+                if not was:
+                    self._spoke_in_turn, self._partial_at, self._partial_words = False, 0, 0
+                    self.ears.user_speaking(True)
+                    was = True
+                self._spoke_in_turn |= host_speaking
+                self._maybe_barge_in(event, host_speaking, ducking)
+                self._maybe_partial(event)
+            elif isinstance(event, Pause):
+                self._jobs.put(_Job("pause", event.turn, event.audio, event.end))
+            elif isinstance(event, TurnEnd):
+                self._counts["turns"] += 1
+                self.ears.user_speaking(False)
+                self._jobs.put(_Job("final", event.turn, event.audio, event.end, event.start,
+                                    self._spoke_in_turn or ducking))
+            elif isinstance(event, FalseStart):
+                self._counts["false_starts"] += 1
+                self.ears.user_speaking(False)
+
+    def _maybe_barge_in(self, onset: Onset, host_speaking: bool, ducking: bool) -> None:
+        cfg = self.config
+        if cfg.barge_in == "never" or not host_speaking or self._barged == onset.turn:
+            return
+        after = cfg.duck_barge_in_after_s if ducking else cfg.barge_in_after_s
+        if onset.voiced_s < after:
+            return  # a false start so far: the host goes on
+        if cfg.barge_in == "words" and self._partial_words < cfg.barge_in_words:
+            return
+        self._barged = onset.turn
+        self._counts["barge_ins"] += 1
+        self.ears.barge_in()
+
+    def _maybe_partial(self, onset: Onset) -> None:
+        spoken = self._samples - onset.start
+        if spoken - self._partial_at >= self.config.partial_every_s * SAMPLE_RATE and self._jobs.empty():
+            self._partial_at = spoken
+            self._jobs.put(_Job("partial", onset.turn, self._turns.audio(), self._samples))
+
+    # -- the recognition worker ------------------------------------------------------------
+    def _recognize_loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            if job.kind == "partial" and not self._jobs.empty():
+                continue  # stale: newer audio is already waiting
+            try:
+                self._recognize(job)
+            except Exception:
+                log.exception("listener: recognition failed (%s, turn %d)", job.kind, job.turn)
+
+    def _recognize(self, job: _Job) -> None:
+        key = (job.turn, job.end)
+        if job.kind == "final" and key in self._pause_results:
+            text = self._pause_results.pop(key)  # the pause's transcript covers the whole turn
+        else:
+            transcript = self._recognizer.transcribe(job.audio)
+            text = transcript.text if transcript.usable else ""
+            if job.kind == "pause":
+                self._pause_results = {key: text}  # only the latest pause can become final
+                self._turns.unfinished = sounds_unfinished(text)
+                return
+            if job.kind == "partial":
+                self._counts["partials"] += 1
+                self._partial_words = len(_words(text))
+                self._turns.unfinished = sounds_unfinished(text)
+                if text:
+                    t0, t1 = self._media_span(job.end - len(job.audio), job.end)
+                    self.ears.heard(text, t0, t1, True)
+                return
+            if not transcript.usable:
+                self._counts["unusable"] += 1
+                return
+        if not text:
+            self._counts["unusable"] += 1
+            return
+        if self.config.mode == "speaker" and job.avatar_spoke and self._is_echo(text):
+            self._counts["echo_dropped"] += 1
+            log.info("listener: dropped a transcript that repeats the host: %r", text)
+            return
+        t0, t1 = self._media_span(job.start, job.end)
+        self.ears.heard(text, t0, t1, False)
+        if self._emit is not None:
+            self._emit(ChatMessage(platform="mic", user=self.config.user, text=text, kind="mic",
+                                   id=f"mic-{job.turn}", user_id="mic", platform_time=time.time()))
+
+    def _media_span(self, start: int, end: int) -> tuple[float, float]:
+        """Sample indexes on the mic to the channel's media clock."""
+        now_media, now = self.ears.media_time(), time.monotonic()
+        behind = now - self._last_at
+        to_media = lambda s: round(now_media - behind - (self._samples - s) / SAMPLE_RATE, 3)  # noqa: E731
+        return to_media(start), to_media(end)
+
+    def _is_echo(self, text: str) -> bool:
+        heard = _words(text)
+        if not heard:
+            return False
+        recent = time.monotonic() - 20.0
+        said = {w for at, line in list(self._spoken) if at >= recent for w in _words(line)}
+        overlap = sum(w in said for w in heard) / len(heard)
+        return overlap >= self.config.echo_overlap

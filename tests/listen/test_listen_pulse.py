@@ -1,0 +1,96 @@
+"""Talking to the real ``livehost run --mic`` through PulseAudio: recordings and synthesized
+questions are played into a null sink whose monitor the host records through sounddevice —
+the path a real microphone, or Zoom's audio routed into one, takes."""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from e2e_host import HostProcess
+from pulse import needs_pulse, pulse_server
+
+from livehost.voice.intelligibility import word_error_rate
+
+SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "speech"
+RECORDING = SPEECH / "en_male_librispeech-1272-128104-0000.flac"
+RECORDING_TEXT = "MISTER QUILTER IS THE APOSTLE OF THE MIDDLE CLASSES AND WE ARE GLAD TO WELCOME HIS GOSPEL"
+
+pytestmark = [pytest.mark.slow, needs_pulse]
+
+
+@pytest.fixture(scope="module")
+def questions(tmp_path_factory, livehost_cli_module):
+    folder = tmp_path_factory.mktemp("questions")
+    texts = {"kettle": "How much is the blue enamel kettle?",
+             "long": "Tell me everything about the cast iron skillet, how heavy it is and how to clean it."}
+    paths = {}
+    for key, text in texts.items():
+        paths[key] = folder / f"{key}.wav"
+        done = livehost_cli_module("voice", "say", "--persona", "demo", "--text", text, "--out", str(paths[key]))
+        assert done.returncode == 0, done.stderr
+    return paths
+
+
+@pytest.fixture(scope="module")
+def livehost_cli_module():
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str, timeout: float = 300):
+        return subprocess.run([sys.executable, "-m", "livehost", *args], capture_output=True, text=True,
+                              timeout=timeout, env=dict(os.environ))
+
+    return run
+
+
+def _quiet(host: HostProcess) -> bool:
+    status = host.status()
+    return status["ready"] and status["sources"]["mic"]["up"] and not status["speaking"] \
+        and status["queue"]["depth"] == 0
+
+
+def test_the_host_hears_answers_and_stops_when_talked_over(tmp_path, questions):
+    with pulse_server(tmp_path) as pulse:
+        mic = pulse.null_sink("room")
+        with HostProcess(tmp_path, "--mic", mic, "--duration", "120") as host:
+            host.start()
+            events = host.events()
+            deadline = time.monotonic() + 90
+            while not _quiet(host):  # the greeting ends
+                assert time.monotonic() < deadline, "the greeting did not end"
+                time.sleep(0.2)
+
+            # 1. a question, spoken: heard, transcribed, answered from the catalogue
+            pulse.play(questions["kettle"], "room").wait(20)
+            heard = events.wait(lambda e: e["event"] == "heard" and not e["partial"], 30, "heard")
+            assert "kettle" in heard["text"].lower(), heard
+            assert heard["t0"] < heard["t1"]
+            answer = events.wait(lambda e: e["event"] == "answer" and e["to"].startswith("mic-"), 30, "answer")
+            assert re.search(r"\$?\d", answer["text"]), answer  # the price is in it
+            assert answer["t"] - heard["t1"] < 5.0
+
+            # 2. talked over while answering: it stops (barge-in), then answers the new turn
+            host.say("Let me tell you a very long story about our shop, which opened many years ago "
+                     "in a small town by the sea, where my grandmother sold kettles and pans.")
+            deadline = time.monotonic() + 30
+            while not host.status()["speaking"]:
+                assert time.monotonic() < deadline, "the host did not start speaking"
+                time.sleep(0.05)
+            time.sleep(0.5)
+            pulse.play(RECORDING, "room")
+            interrupt = events.wait(lambda e: e["event"] == "interrupt" and e["reason"] == "barge-in", 15,
+                                    "barge-in")
+            heard = events.wait(lambda e: e["event"] == "heard" and not e["partial"] and e["t0"] > interrupt["t"] - 2,
+                                40, "the recording heard")
+            assert word_error_rate(RECORDING_TEXT.lower(), heard["text"].lower()) <= 0.35, heard["text"]
+            status = host.status()
+            assert status["listen"]["barge_ins"] >= 1 and status["sources"]["mic"]["up"]
+            host.signal(signal.SIGTERM)
+            assert host.wait(30) == 0, host.log()
+        trace = host.trace()
+    assert any(e["event"] == "heard" for e in trace.events)  # the trace carries them too

@@ -1,0 +1,175 @@
+"""The listener's rules with its parts replaced: a VAD that reads loudness, a recognizer that
+returns scripted text, audio fed by hand. The real parts are in test_listen_pulse.py."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from livehost.listen.asr import Transcript
+from livehost.listen.listener import Listener, ListenConfig
+from livehost.listen.turns import TurnConfig
+from livehost.listen.vad import FRAME, SAMPLE_RATE
+from loopback import wait_for
+
+
+class LoudnessVad:
+    def probability(self, frame):
+        return 0.95 if np.abs(frame).mean() > 0.05 else 0.02
+
+
+class ScriptedRecognizer:
+    def __init__(self, text="what does the kettle cost?"):
+        self.text, self.calls = text, []
+
+    def transcribe(self, audio, prompt=None):
+        self.calls.append(len(audio) / SAMPLE_RATE)
+        return Transcript(self.text, "en", 0.01, -0.2, len(audio) / SAMPLE_RATE)
+
+
+class Ears:
+    def __init__(self):
+        self.speaking, self.events, self.barge_ins, self.listening = False, [], 0, []
+
+    def avatar_speaking(self):
+        return self.speaking
+
+    def media_time(self):
+        return 100.0
+
+    def user_speaking(self, speaking):
+        self.listening.append(speaking)
+
+    def barge_in(self):
+        self.barge_ins += 1
+
+    def heard(self, text, t0, t1, partial):
+        self.events.append((text, t0, t1, partial))
+
+
+class NoCapture:
+    up, error = True, None
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+
+@pytest.fixture
+def listening():
+    started = []
+
+    def start(config=ListenConfig(), text="what does the kettle cost?", echo=None):
+        recognizer = ScriptedRecognizer(text)
+        listener = Listener(config, recognizer=recognizer, vad=LoudnessVad(), echo=echo,
+                            capture_factory=lambda feed: NoCapture())
+        listener.ears = ears = Ears()
+        messages, stop = [], threading.Event()
+        thread = threading.Thread(target=listener.run, args=(messages.append, stop), daemon=True)
+        thread.start()
+        started.append((stop, thread))
+        return listener, ears, messages, recognizer
+
+    yield start
+    for stop, thread in started:
+        stop.set()
+        thread.join(5)
+
+
+def speech(seconds, loud=0.3):
+    n = round(seconds * SAMPLE_RATE)
+    return (loud * np.sin(np.arange(n) * 0.3)).astype(np.float32)
+
+
+def silence(seconds):
+    return np.zeros(round(seconds * SAMPLE_RATE), np.float32)
+
+
+def feed(listener, *parts, chunk=333):  # chunks that do not divide a VAD frame
+    audio = np.concatenate(parts)
+    for i in range(0, len(audio), chunk):
+        listener.feed(audio[i:i + chunk])
+
+
+def test_a_turn_becomes_one_mic_message_and_a_heard_event(listening):
+    listener, ears, messages, recognizer = listening()
+    feed(listener, silence(0.5), speech(1.2), silence(0.6))
+    assert wait_for(lambda: messages, 5, "messages")
+    (msg,) = messages
+    assert (msg.kind, msg.platform, msg.text, msg.user) == ("mic", "mic", "what does the kettle cost?", "caller")
+    final = [e for e in ears.events if not e[3]]
+    assert len(final) == 1 and final[0][0] == msg.text and final[0][1] < final[0][2] <= 100.0
+    assert final[0][2] - final[0][1] == pytest.approx(1.2, abs=0.07)
+    assert ears.listening[0] is True and ears.listening[-1] is False
+    # the pause transcript was reused: one recognition for the final, plus partials at most
+    assert recognizer.calls.count(max(recognizer.calls)) == 1
+
+
+def test_coughs_make_no_message_and_do_not_barge_in(listening):
+    listener, ears, messages, _ = listening()
+    ears.speaking = True
+    feed(listener, silence(0.3), speech(0.05), silence(0.6), speech(0.06), silence(0.6))
+    time.sleep(0.5)
+    assert messages == [] and ears.barge_ins == 0
+    assert listener.stats()["false_starts"] == 2
+
+
+def test_speech_over_the_host_barges_in_once_per_turn(listening):
+    listener, ears, messages, _ = listening(ListenConfig(barge_in_after_s=0.12))
+    ears.speaking = True
+    feed(listener, silence(0.3), speech(1.0), silence(0.6))
+    assert wait_for(lambda: messages, 5, "messages")
+    assert ears.barge_ins == 1
+
+
+def test_barge_in_never_and_after_words(listening):
+    listener, ears, messages, _ = listening(ListenConfig(barge_in="never"))
+    ears.speaking = True
+    feed(listener, silence(0.3), speech(1.0), silence(0.6))
+    assert wait_for(lambda: messages, 5, "messages") and ears.barge_ins == 0
+
+    listener, ears, messages, _ = listening(
+        ListenConfig(barge_in="words", barge_in_words=3, partial_every_s=0.3), text="one two three four")
+    ears.speaking = True
+    feed(listener, silence(0.3), speech(0.25))
+    time.sleep(0.3)
+    assert ears.barge_ins == 0  # no words heard yet
+    feed(listener, speech(1.5), silence(0.6))
+    assert wait_for(lambda: ears.barge_ins == 1, 5, "ears.barge_ins == 1")
+
+
+def test_speaker_mode_drops_the_hosts_own_words(listening):
+    class Passthrough:
+        def played(self, audio, rate):
+            pass
+
+        def process(self, mic):
+            return mic
+
+    listener, ears, messages, _ = listening(ListenConfig(mode="speaker"), text="Our kettle costs forty dollars.",
+                                            echo=Passthrough())
+    listener.said("Our kettle costs forty dollars, and it boils in three minutes.")
+    ears.speaking = True
+    feed(listener, silence(0.3), speech(1.0), silence(0.8))
+    assert wait_for(lambda: listener.stats()["echo_dropped"] == 1, 5, 'an echo dropped')
+    assert messages == []
+
+
+def test_noise_hallucinations_are_not_turns(listening):
+    listener, ears, messages, _ = listening(text="Thank you.")
+    feed(listener, silence(0.3), speech(0.8), silence(0.6))
+    assert wait_for(lambda: listener.stats()["unusable"] == 1, 5, 'an unusable transcript')
+    assert messages == []
+
+
+def test_unfinished_phrases_hold_the_turn_open(listening):
+    cfg = ListenConfig(turns=TurnConfig(end_silence_s=0.3, unfinished_silence_s=1.0))
+    listener, ears, messages, recognizer = listening(cfg, text="I would like the kettle and")
+    feed(listener, silence(0.3), speech(0.8), silence(0.6))
+    time.sleep(0.4)
+    assert messages == []  # "... and": still their turn
+    feed(listener, silence(0.6))
+    assert wait_for(lambda: messages, 5, "messages")
