@@ -155,6 +155,8 @@ class LiveHost:
         self.queue = ChatQueue(config, on_drop=self._dropped, on_event=self.publish)
         if listener is not None:
             listener.ears = HostEars(self)
+            # the shop's words, so the recognizer spells them as the catalogue does
+            listener.vocabulary = ", ".join([persona.name, *brain.knowledge.vocabulary()])
             sources = [*sources, listener]
         self.supervisor = SourceSupervisor(list(sources), self._from_source)
         self.started_at = time.time()

@@ -8,4 +8,7 @@ PARTS = {
     "voice": "livehost.bench.voice",
     "brain": "livehost.bench.brain",
     "live": "livehost.bench.live",
+    "listen": "livehost.bench.listen",
+    "chat": "livehost.bench.chat.run",
+    "sinks": "livehost.bench.sinks",
 }

@@ -63,7 +63,7 @@ class RunningHost:
     """A LiveHost with its API on a free loopback port, in this process, recording to a
     temporary file (the encoder's load is part of what is measured)."""
 
-    def __init__(self, persona, llm: str | None, folder: Path) -> None:
+    def __init__(self, persona, llm: str | None, folder: Path, sinks=None, listener=None) -> None:
         from livehost.brain.build import build_brain
         from livehost.config import load_settings
         from livehost.host import LiveHost
@@ -76,8 +76,9 @@ class RunningHost:
         stages = build_stages(persona, settings)
         cache = persona_speech_cache(persona, stages.engine, settings.audio.sample_rate)
         brain = build_brain(persona, llm, cache=cache)
-        sink = RecordSink(folder / f"{persona.voice.engine}.mp4", overflow="drop")
-        self.host = LiveHost(settings, persona, stages, brain, [sink], speech_cache=cache)
+        if sinks is None:
+            sinks = [RecordSink(folder / f"{persona.voice.engine}.mp4", overflow="drop")]
+        self.host = LiveHost(settings, persona, stages, brain, sinks, speech_cache=cache, listener=listener)
         self.token = "bench-" + os.urandom(8).hex()
         self.server = ServerThread(create_app(self.host, self.token, self.host.events), "127.0.0.1", 0)
         self.events = self.host.events.subscribe(max_queue=10_000)

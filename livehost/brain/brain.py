@@ -67,6 +67,10 @@ class Knowledge(Protocol):
         """The answers worth synthesizing ahead (they will be said often)."""
         ...
 
+    def vocabulary(self) -> list[str]:
+        """Words the shop's customers will say (product names): the recognizer's hints."""
+        ...
+
 
 class NoKnowledge:
     """A persona without knowledge files: nothing to look up, nothing to check against."""
@@ -75,6 +79,9 @@ class NoKnowledge:
         return Lookup()
 
     def cached_answers(self) -> list[str]:
+        return []
+
+    def vocabulary(self) -> list[str]:
         return []
 
 

@@ -56,6 +56,10 @@ class CatalogueKnowledge:
     def load(cls, paths: Sequence[Path]) -> CatalogueKnowledge:
         return cls(load_knowledge(list(paths)))
 
+    def vocabulary(self) -> list[str]:
+        """The shop's own words (product names), for the speech recognizer to spell."""
+        return [product.name for product in self.knowledge.products]
+
     def cached_answers(self) -> list[str]:
         """The lines worth synthesizing ahead: every FAQ answer, and each product's price and
         stock answers (a changed price or stock changes the text, so it is never stale)."""

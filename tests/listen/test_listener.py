@@ -168,7 +168,9 @@ def test_noise_hallucinations_are_not_turns(listening):
 def test_unfinished_phrases_hold_the_turn_open(listening):
     cfg = ListenConfig(turns=TurnConfig(end_silence_s=0.3, unfinished_silence_s=1.0))
     listener, ears, messages, recognizer = listening(cfg, text="I would like the kettle and")
-    feed(listener, silence(0.3), speech(0.8), silence(0.6))
+    feed(listener, silence(0.3), speech(0.8), silence(0.1))
+    assert wait_for(lambda: listener._turns.unfinished, 5, "the pause transcript read as unfinished")
+    feed(listener, silence(0.5))
     time.sleep(0.4)
     assert messages == []  # "... and": still their turn
     feed(listener, silence(0.6))
