@@ -43,7 +43,7 @@ class ListenConfig(BaseModel):
     mode: Literal["headset", "speaker"] = "headset"
     barge_in: Literal["always", "words", "never"] = "always"
     barge_in_words: Annotated[int, Field(ge=1, le=20)] = 2  # for barge_in: words
-    barge_in_after_s: Seconds = 0.12  # voiced time over the host before it stops
+    barge_in_after_s: Seconds = 0.1  # voiced time over the host before it stops (a cough is longer: raise it for noisy rooms)
     turns: TurnConfig = TurnConfig()
     asr_model: str | None = None  # a CTranslate2 Whisper folder; None: the packaged tiny.en
     language: str | None = "en"
