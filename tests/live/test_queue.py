@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -217,6 +218,17 @@ def test_remove_withdraws_a_waiting_message():
     assert queue.remove(mid) and not queue.remove(mid) and not queue.remove("never-seen")
     assert drops == [("something rude", "removed")]
     assert answers(queue) == ["something nice"]
+
+
+def test_remove_user_withdraws_a_banned_users_messages_on_that_platform_only():
+    queue, _, drops, _ = make()
+    queue.offer(msg("troll", "spam one", user_id="t1"))
+    queue.offer(msg("ann", "is it in stock?", user_id="a1"))
+    queue.offer(msg("troll", "spam two?", user_id="t1"))
+    queue.offer(dataclasses.replace(msg("troll", "elsewhere", user_id="t1"), platform="other"))
+    assert queue.remove_user("test", "t1") == 2 and queue.remove_user("test", "t1") == 0
+    assert sorted(d[0] for d in drops) == ["spam one", "spam two?"] and {d[1] for d in drops} == {"removed"}
+    assert sorted(answers(queue)) == ["elsewhere", "is it in stock?"]
 
 
 def test_redelivered_ids_and_ignored_kinds():
