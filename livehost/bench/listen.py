@@ -157,7 +157,7 @@ class _Session:
 
     def __init__(self, persona, args, folder: Path, pulse, mode: str) -> None:
         from livehost.bench.live import RunningHost
-        from livehost.listen.listener import Listener, ListenConfig
+        from livehost.listen.listener import ListenConfig, Listener
         from livehost.sinks.virtualmic import VirtualMicSink
 
         self.pulse = pulse

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+
 def pulse_available() -> bool:
     return shutil.which("pulseaudio") is not None and shutil.which("paplay") is not None
 

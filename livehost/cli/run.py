@@ -65,7 +65,7 @@ def listener_from(section: dict | None):
     """The listener for the settings' listen section; None when it is absent (no --mic)."""
     if section is None:
         return None
-    from livehost.listen.listener import Listener, ListenConfig
+    from livehost.listen.listener import ListenConfig, Listener
 
     try:
         config = ListenConfig.model_validate(section)

@@ -321,7 +321,7 @@ class Listener:
         """Sample indexes on the mic to the channel's media clock."""
         now_media, now = self.ears.media_time(), time.monotonic()
         behind = now - self._last_at
-        to_media = lambda s: round(now_media - behind - (self._samples - s) / SAMPLE_RATE, 3)  # noqa: E731
+        to_media = lambda s: round(now_media - behind - (self._samples - s) / SAMPLE_RATE, 3)
         return to_media(start), to_media(end)
 
     def _is_echo(self, text: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,9 +70,10 @@ class FalseStart:
 
 TurnEvent = Onset | Pause | TurnEnd | FalseStart
 
-_UNFINISHED_WORDS = frozenset(
-    "and or but so because cause if then that which who with to of for the a an my your "
-    "um uh er like well also plus than".split())
+_UNFINISHED_WORDS = frozenset((
+    "and", "or", "but", "so", "because", "cause", "if", "then", "that", "which", "who", "with", "to",
+    "of", "for", "the", "a", "an", "my", "your", "um", "uh", "er", "like", "well", "also", "plus",
+    "than"))
 _UNFINISHED_ZH = ("和", "还有", "然后", "所以", "但是", "因为", "就是", "那个", "的话")
 _LAST_WORD = re.compile(r"([a-z']+)\W*$")
 

@@ -18,7 +18,6 @@ from typing import Protocol, runtime_checkable
 from livehost.media.frames import ChatMessage
 
 
-
 @dataclass(frozen=True, slots=True)
 class ChatRemoval:
     """Withdraw waiting messages: the one with ``id`` (the queue id the source gave it), or

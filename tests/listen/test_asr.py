@@ -9,7 +9,13 @@ import soxr
 
 from livehost.bench.listen import RECORDINGS
 from livehost.errors import LivehostError
-from livehost.listen.asr import SpeechRecognizer, Transcript, collapse_repeats, whisper_folder, window_frames
+from livehost.listen.asr import (
+    SpeechRecognizer,
+    Transcript,
+    collapse_repeats,
+    whisper_folder,
+    window_frames,
+)
 from livehost.voice.intelligibility import word_error_rate
 
 SPEECH = Path(__file__).resolve().parents[3] / "shared" / "data" / "speech"

@@ -6,12 +6,12 @@ import time
 
 import numpy as np
 import pytest
+from loopback import wait_for
 
 from livehost.listen.asr import Transcript
-from livehost.listen.listener import Listener, ListenConfig
+from livehost.listen.listener import ListenConfig, Listener
 from livehost.listen.turns import TurnConfig
-from livehost.listen.vad import FRAME, SAMPLE_RATE
-from loopback import wait_for
+from livehost.listen.vad import SAMPLE_RATE
 
 
 class LoudnessVad:

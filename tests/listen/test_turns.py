@@ -5,8 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from livehost.listen.turns import (FalseStart, Onset, Pause, TurnConfig, TurnDetector, TurnEnd,
-                                   sounds_unfinished)
+from livehost.listen.turns import (
+    FalseStart,
+    Onset,
+    Pause,
+    TurnConfig,
+    TurnDetector,
+    TurnEnd,
+    sounds_unfinished,
+)
 from livehost.listen.vad import FRAME, SAMPLE_RATE
 
 FRAME_S = FRAME / SAMPLE_RATE
