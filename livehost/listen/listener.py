@@ -216,8 +216,8 @@ class Listener:
             pending = np.concatenate([pending, chunk.astype(np.float32, copy=False)])
             usable = len(pending) - len(pending) % FRAME
             frames, pending = pending[:usable], pending[usable:]
-            if usable and self._echo is not None:
-                frames = self._echo.process(frames)
+            if usable and self._echo is not None:  # stamped with its last sample's capture time
+                frames = self._echo.process(frames, at=at - len(pending) / SAMPLE_RATE)
             for i in range(0, usable, FRAME):
                 # the time of this frame's last sample, counted back from the chunk's
                 self._last_at = at - (len(pending) + usable - i - FRAME) / SAMPLE_RATE

@@ -146,7 +146,7 @@ def test_speaker_mode_drops_the_hosts_own_words(listening):
         def played(self, audio, rate):
             pass
 
-        def process(self, mic):
+        def process(self, mic, at=None):
             return mic
 
     listener, ears, messages, _ = listening(ListenConfig(mode="speaker"), text="Our kettle costs forty dollars.",
