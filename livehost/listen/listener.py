@@ -14,6 +14,7 @@ while the host speaks, and drops a transcript that repeats what the host just sa
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import re
 import threading
@@ -56,6 +57,12 @@ class ListenConfig(BaseModel):
     duck_tail_s: Seconds = 0.4
     duck_barge_in_after_s: Seconds = 0.3
     echo_overlap: Annotated[float, Field(gt=0, le=1)] = 0.6  # share of words the host just said
+    # speaker mode: speech whose energy the canceller removed mostly (cleaned / raw below this)
+    # is what is left of the host's own voice, not a person
+    echo_residual_db: Annotated[float, Field(le=0)] = -10.0
+    # ...and until the canceller removes this much of the host's voice (it adapts to the room
+    # in about a second of speech), speech over the host counts for nothing
+    echo_converged_db: Annotated[float, Field(ge=0)] = 12.0
 
 
 class Ears(Protocol):
@@ -97,9 +104,13 @@ class _Job:
     end: int  # sample index the audio ends at
     start: int = 0
     avatar_spoke: bool = False  # the host was speaking during the turn (echo guard)
+    residual_db: float = 0.0  # cleaned vs raw energy of its voiced frames (speaker mode)
+    unconverged: bool = False  # heard over the host before the canceller had adapted
 
 
 _WORD = re.compile(r"\w+")
+_ERLE_FRAMES = round(1.5 * SAMPLE_RATE / FRAME)
+_ERLE_RECENT = round(0.3 * SAMPLE_RATE / FRAME)
 
 
 def _words(text: str) -> list[str]:
@@ -115,6 +126,7 @@ class Listener:
                  capture_factory=None) -> None:
         self.config = config = config or ListenConfig()
         self.ears: Ears = _NoEars()
+        self.last_echo: dict | None = None  # the last transcript dropped as the host's own voice
         self.vocabulary = ""  # words likely to be said (the host's name, product names)
         self._recognizer, self._vad, self._echo = recognizer, vad, echo
         self._capture_factory = capture_factory
@@ -132,6 +144,12 @@ class Listener:
         self._spoke_in_turn = False
         self._partial_at = 0
         self._partial_words = 0
+        self._raw_tail = np.zeros(0, np.float32)  # raw mic delayed to line up with the canceller's output
+        self._energy = [0.0, 0.0]  # the turn's voiced frames: cleaned, raw
+        # per frame while only the host speaks: (cleaned, raw) energy; and seconds of it seen
+        self._erle: deque[tuple[float, float]] = deque(maxlen=_ERLE_FRAMES)
+        self._erle_seconds = 0.0
+        self._unconverged = False  # this turn
         self._counts = {"turns": 0, "false_starts": 0, "barge_ins": 0, "echo_dropped": 0,
                         "unusable": 0, "partials": 0}
         self._turns = TurnDetector(config.turns)
@@ -165,6 +183,8 @@ class Listener:
             from .echo import EchoCanceller
 
             self._echo = EchoCanceller("speaker")
+        if self._echo is not None:  # its output runs this far behind its input
+            self._raw_tail = np.zeros(getattr(self._echo, "latency", 0), np.float32)
         worker = threading.Thread(target=self._recognize_loop, name="asr", daemon=True)
         worker.start()
         self._capture = self._open_capture()
@@ -196,7 +216,8 @@ class Listener:
                 "mic": self.config.mic or "default",
                 "mic_up": capture is not None and capture.up,
                 "mic_error": None if capture is None else capture.error,
-                "in_speech": self._turns.in_speech}
+                "in_speech": self._turns.in_speech, "last_echo": self.last_echo,
+                "erle_db": None if (erle := self.erle_db()) is None else round(erle, 1)}
 
     # -- the source's own thread: VAD and turns --------------------------------------------
     def _open_capture(self):
@@ -215,28 +236,37 @@ class Listener:
                 continue
             pending = np.concatenate([pending, chunk.astype(np.float32, copy=False)])
             usable = len(pending) - len(pending) % FRAME
-            frames, pending = pending[:usable], pending[usable:]
+            raw, pending = pending[:usable], pending[usable:]
+            frames = raw
             if usable and self._echo is not None:  # stamped with its last sample's capture time
-                frames = self._echo.process(frames, at=at - len(pending) / SAMPLE_RATE)
+                frames = self._echo.process(raw, at=at - len(pending) / SAMPLE_RATE)
+                joined = np.concatenate([self._raw_tail, raw])
+                raw, self._raw_tail = joined[:usable], joined[usable:]
             for i in range(0, usable, FRAME):
                 # the time of this frame's last sample, counted back from the chunk's
                 self._last_at = at - (len(pending) + usable - i - FRAME) / SAMPLE_RATE
-                self._frame(frames[i:i + FRAME])
+                self._frame(frames[i:i + FRAME], raw[i:i + FRAME])
 
-    def _frame(self, frame: np.ndarray) -> None:
+    def _frame(self, frame: np.ndarray, raw: np.ndarray) -> None:
         cfg = self.config
         probability = self._vad.probability(frame)
         self._samples += FRAME
         host_speaking = self.ears.avatar_speaking()
         ducking = cfg.mode == "speaker" and (host_speaking or time.monotonic() < self._speaking_until)
+        if ducking and self._echo is not None and not self._turns.in_speech:
+            self._track_erle(frame, raw)  # only the host's voice in the mic: how well it is cancelled
         was = self._turns.in_speech
         for event in self._turns.push(frame, probability, cfg.duck_threshold if ducking else None):
             if isinstance(event, Onset):
                 if not was:
                     self._spoke_in_turn, self._partial_at, self._partial_words = False, 0, 0
+                    self._energy, self._unconverged = [0.0, 0.0], False
                     self.ears.user_speaking(True)
                     was = True
                 self._spoke_in_turn |= host_speaking
+                self._unconverged |= ducking and not self._converged()
+                self._energy[0] += float(np.dot(frame, frame))
+                self._energy[1] += float(np.dot(raw, raw))
                 self._maybe_barge_in(event, host_speaking, ducking)
                 self._maybe_partial(event)
             elif isinstance(event, Pause):
@@ -245,7 +275,7 @@ class Listener:
                 self._counts["turns"] += 1
                 self.ears.user_speaking(False)
                 self._jobs.put(_Job("final", event.turn, event.audio, event.end, event.start,
-                                    self._spoke_in_turn or ducking))
+                                    self._spoke_in_turn or ducking, self._residual_db(), self._unconverged))
             elif isinstance(event, FalseStart):
                 self._counts["false_starts"] += 1
                 self.ears.user_speaking(False)
@@ -257,11 +287,36 @@ class Listener:
         after = cfg.duck_barge_in_after_s if ducking else cfg.barge_in_after_s
         if onset.voiced_s < after:
             return  # a false start so far: the host goes on
+        if ducking and (self._unconverged or self._residual_db() < cfg.echo_residual_db):
+            return  # what the canceller left of the host's own voice
         if cfg.barge_in == "words" and self._partial_words < cfg.barge_in_words:
             return
         self._barged = onset.turn
         self._counts["barge_ins"] += 1
         self.ears.barge_in()
+
+    def _track_erle(self, clean: np.ndarray, raw: np.ndarray) -> None:
+        self._erle.append((float(np.dot(clean, clean)), float(np.dot(raw, raw))))
+        self._erle_seconds += FRAME / SAMPLE_RATE
+
+    def erle_db(self) -> float | None:
+        """How much of the host's voice the canceller removes (its echo return loss
+        enhancement) over the last 1.5 s of the host speaking alone — leaving out the newest
+        0.3 s, where a person may already be speaking before the VAD says so."""
+        frames = list(self._erle)[:-_ERLE_RECENT]
+        if not frames:
+            return None
+        clean, raw = (sum(column) for column in zip(*frames))
+        return 10 * math.log10(max(raw, 1e-12) / max(clean, 1e-12))
+
+    def _converged(self) -> bool:
+        erle = self.erle_db()
+        return self._erle_seconds >= 1.0 and erle is not None and erle >= self.config.echo_converged_db
+
+    def _residual_db(self) -> float:
+        """How much of the turn's energy the echo canceller left (0 dB: all of it)."""
+        clean, raw = self._energy
+        return 0.0 if raw <= 0 else 10 * math.log10(max(clean, 1e-12) / raw)
 
     def _maybe_partial(self, onset: Onset) -> None:
         spoken = self._samples - onset.start
@@ -307,10 +362,15 @@ class Listener:
         if not text:
             self._counts["unusable"] += 1
             return
-        if self.config.mode == "speaker" and job.avatar_spoke and self._is_echo(text):
-            self._counts["echo_dropped"] += 1
-            log.info("listener: dropped a transcript that repeats the host: %r", text)
-            return
+        if self.config.mode == "speaker" and job.avatar_spoke:
+            overlap = self._overlap(text)
+            if (job.unconverged or job.residual_db < self.config.echo_residual_db
+                    or overlap >= self.config.echo_overlap):
+                self._counts["echo_dropped"] += 1
+                self.last_echo = {"text": text, "residual_db": round(job.residual_db, 1),
+                                  "overlap": round(overlap, 2), "unconverged": job.unconverged}
+                log.info("listener: dropped the host's own voice: %s", self.last_echo)
+                return
         t0, t1 = self._media_span(job.start, job.end)
         self.ears.heard(text, t0, t1, False)
         if self._emit is not None:
@@ -324,11 +384,11 @@ class Listener:
         to_media = lambda s: round(now_media - behind - (self._samples - s) / SAMPLE_RATE, 3)
         return to_media(start), to_media(end)
 
-    def _is_echo(self, text: str) -> bool:
+    def _overlap(self, text: str) -> float:
+        """The share of the words heard that the host said in the last 20 s."""
         heard = _words(text)
         if not heard:
-            return False
+            return 0.0
         recent = time.monotonic() - 20.0
         said = {w for at, line in list(self._spoken) if at >= recent for w in _words(line)}
-        overlap = sum(w in said for w in heard) / len(heard)
-        return overlap >= self.config.echo_overlap
+        return sum(w in said for w in heard) / len(heard)

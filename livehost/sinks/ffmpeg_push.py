@@ -8,6 +8,11 @@ a separate process cannot block the render loop, and its death is a broken pipe 
 
 When ffmpeg exits (server refused, connection dropped) the sink restarts it after a jittered
 exponential backoff. Ticks offered while the push is down are dropped and counted.
+
+Secrets (a stream key, a passphrase) never enter ffmpeg's command line, which every user of
+the machine can read (``ps``, /proc/PID/cmdline): the command holds the address without
+them, and they reach ffmpeg as protocol options (``rtmp_playpath``, ``passphrase``) in a
+preset file (``-fpre``) that is a pipe, readable only by this user and never on disk.
 """
 
 from __future__ import annotations
@@ -39,12 +44,22 @@ _F_SETPIPE_SZ = 1031
 @dataclass(frozen=True, slots=True)
 class PushTarget:
     """Where to push: ``url`` may hold secrets (a stream key, a passphrase); ``shown`` is the
-    masked form used in every log line, error and status."""
+    masked form used in every log line, error and status. ffmpeg is given ``address`` (the
+    url without its secrets) and ``private``: the protocol options that carry them."""
 
     url: str = field(repr=False)
     shown: str
     muxer: str  # ffmpeg output format: "flv" for RTMP, "mpegts" for SRT
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    address: str = ""
+    private: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.address:
+            object.__setattr__(self, "address", self.url)
+        for name, value in self.private:
+            if "\n" in value or "\r" in value:  # one preset line per option
+                raise LivehostError(f"sink {self.shown}: {name} must not hold a line break")
 
     def __str__(self) -> str:
         return self.shown
@@ -84,7 +99,10 @@ class Backoff:
         self.failures = 0
 
 
-def ffmpeg_command(target: PushTarget, spec: StreamSpec, audio_fd: int, settings: EncoderSettings) -> list[str]:
+def ffmpeg_command(target: PushTarget, spec: StreamSpec, audio_fd: int, settings: EncoderSettings,
+                   preset_fd: int | None = None) -> list[str]:
+    """The encoder's argv: no secret in it. ``preset_fd`` is the pipe ``preset_text`` was
+    written to, when the target has private options."""
     gop = str(max(1, round(settings.keyframe_s * float(spec.fps))))
     # Raw inputs need no probing; probing would wait for seconds of audio while the video
     # pipe fills, and the sink thread writes both in turn: a deadlock.
@@ -104,8 +122,25 @@ def ffmpeg_command(target: PushTarget, spec: StreamSpec, audio_fd: int, settings
         "-c:a", "aac", "-profile:a", "aac_low", "-b:a", settings.audio_bitrate,
         "-ar", str(spec.sample_rate), "-ac", "2",
         *(["-flvflags", "no_duration_filesize"] if target.muxer == "flv" else []),
-        "-f", target.muxer, target.url,
+        *(["-fpre", f"/dev/fd/{preset_fd}"] if preset_fd is not None else []),
+        "-f", target.muxer, target.address,
     ]
+
+
+def preset_text(options: tuple[tuple[str, str], ...]) -> bytes:
+    """ffmpeg's preset format: ``option=value`` lines (the value runs to the line's end)."""
+    return "".join(f"{name}={value}\n" for name, value in options).encode()
+
+
+def _preset_pipe(options: tuple[tuple[str, str], ...]) -> int:
+    """A pipe's read end holding the preset: it fits the pipe's buffer, so it is written whole
+    before ffmpeg starts, and nothing of it touches the disk."""
+    read, write = os.pipe()
+    try:
+        _write_all(write, memoryview(preset_text(options)))
+    finally:
+        os.close(write)
+    return read
 
 
 def _write_all(fd: int, data: memoryview) -> None:
@@ -120,16 +155,19 @@ class _Encoder:
         audio_read, self.audio_fd = os.pipe()
         for fd in (audio_read, self.audio_fd):
             _grow_pipe(fd)
+        preset = _preset_pipe(target.private) if target.private else None
         self.target = target
         self.tail: deque[str] = deque(maxlen=5)
         try:
             self.proc = subprocess.Popen(
-                ffmpeg_command(target, spec, audio_read, settings),
+                ffmpeg_command(target, spec, audio_read, settings, preset),
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                pass_fds=(audio_read,), bufsize=0,
+                pass_fds=(audio_read,) if preset is None else (audio_read, preset), bufsize=0,
             )
         finally:
             os.close(audio_read)
+            if preset is not None:
+                os.close(preset)
         _grow_pipe(self.proc.stdin.fileno())
         self._on_live = on_live
         self._reader = threading.Thread(target=self._read_stderr, name="ffmpeg-push-log", daemon=True)

@@ -3,7 +3,8 @@
 The stream key can stay out of config files and shell history: ``${VAR}`` in the spec is
 replaced by the environment variable VAR, e.g. ``rtmp://live.twitch.tv/app/${TWITCH_STREAM_KEY}``
 (single-quote it in a shell). The key never appears in logs, errors or status: they show
-``rtmp://host/app/****``.
+``rtmp://host/app/****``; ffmpeg gets ``rtmp://host/app`` and the key as ``rtmp_playpath``
+(see ffmpeg_push).
 """
 
 from __future__ import annotations
@@ -41,8 +42,13 @@ def rtmp_target(spec: str) -> PushTarget:
         raise LivehostError(f"sink {shown}: give {parts.scheme}://HOST/APP/KEY")
     url, env_secrets = expand_env(spec, shown)
     expanded = urlsplit(url)
-    secret = expanded.path.lstrip("/").partition("/")[2] + (f"?{expanded.query}" if expanded.query else "")
-    return PushTarget(url=url, shown=shown, muxer="flv", secrets=(secret, key, *env_secrets))
+    app, _, path_key = expanded.path.lstrip("/").partition("/")
+    secret = path_key + (f"?{expanded.query}" if expanded.query else "")
+    # ffmpeg takes the app from an address without a stream name; the name, the key, is the
+    # publish path (the query, as Twitch's ?bandwidthtest=true, belongs to it)
+    return PushTarget(url=url, shown=shown, muxer="flv", secrets=(secret, key, *env_secrets),
+                      address=f"{expanded.scheme}://{expanded.netloc}/{app}",
+                      private=(("rtmp_playpath", secret),))
 
 
 class RtmpSink(FfmpegPushSink):

@@ -1,11 +1,12 @@
 """SRT push: MPEG-TS over SRT (ffmpeg's libsrt), e.g. ``srt://127.0.0.1:9000?mode=listener``
 for an OBS Media Source that opens ``srt://127.0.0.1:9000?mode=caller``. A listener waits for
 its caller (ticks meanwhile are dropped and counted) and listens again when it leaves.
-``passphrase`` and ``streamid`` are masked everywhere they could be shown."""
+``passphrase`` and ``streamid`` are masked everywhere they could be shown, and reach ffmpeg
+as protocol options, not in its address (see ffmpeg_push)."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from livehost.errors import LivehostError
 
@@ -26,8 +27,13 @@ def srt_target(spec: str) -> PushTarget:
     if mode not in ("caller", "listener", "rendezvous"):
         raise LivehostError(f"sink {shown}: mode must be caller, listener or rendezvous, not {mode!r}")
     url, env_secrets = expand_env(spec, shown)
-    secrets = tuple(v for k, v in parse_qsl(urlsplit(url).query) if k in _SECRET_PARAMS and v)
-    return PushTarget(url=url, shown=shown, muxer="mpegts", secrets=(*secrets, *env_secrets))
+    expanded = urlsplit(url)
+    query = parse_qsl(expanded.query, keep_blank_values=True)
+    private = tuple((k, v) for k, v in query if k in _SECRET_PARAMS and v)
+    public = urlencode([(k, v) for k, v in query if k not in _SECRET_PARAMS], safe=":/,")
+    address = f"srt://{expanded.netloc}" + (f"?{public}" if public else "")
+    return PushTarget(url=url, shown=shown, muxer="mpegts", secrets=(*(v for _, v in private), *env_secrets),
+                      address=address, private=private)
 
 
 class SrtSink(FfmpegPushSink):

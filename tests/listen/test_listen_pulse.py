@@ -19,6 +19,9 @@ SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "speec
 RECORDING = SPEECH / "en_male_librispeech-1272-128104-0000.flac"
 RECORDING_TEXT = "MISTER QUILTER IS THE APOSTLE OF THE MIDDLE CLASSES AND WE ARE GLAD TO WELCOME HIS GOSPEL"
 
+LONG_LINE = ("Let me tell you a very long story about our shop, which opened many years ago in a small town "
+             "by the sea, where my grandmother sold kettles and pans.")
+
 pytestmark = [pytest.mark.slow, needs_pulse]
 
 
@@ -48,6 +51,19 @@ def livehost_cli_module():
     return run
 
 
+def _wait_done(host: HostProcess, timeout: float = 60.0) -> None:
+    """Until the host started speaking and then stayed quiet for a second."""
+    deadline = time.monotonic() + timeout
+    while not host.status()["speaking"]:
+        assert time.monotonic() < deadline, "the host did not start speaking"
+        time.sleep(0.05)
+    quiet_since = None
+    while quiet_since is None or time.monotonic() - quiet_since < 1.0:
+        assert time.monotonic() < deadline, "the host did not stop speaking"
+        quiet_since = (quiet_since or time.monotonic()) if _quiet(host) else None
+        time.sleep(0.1)
+
+
 def _quiet(host: HostProcess) -> bool:
     status = host.status()
     return status["ready"] and status["sources"]["mic"]["up"] and not status["speaking"] \
@@ -75,8 +91,7 @@ def test_the_host_hears_answers_and_stops_when_talked_over(tmp_path, questions):
             assert answer["t"] - heard["t1"] < 5.0
 
             # 2. talked over while answering: it stops (barge-in), then answers the new turn
-            host.say("Let me tell you a very long story about our shop, which opened many years ago "
-                     "in a small town by the sea, where my grandmother sold kettles and pans.")
+            host.say(LONG_LINE)
             deadline = time.monotonic() + 30
             while not host.status()["speaking"]:
                 assert time.monotonic() < deadline, "the host did not start speaking"
@@ -94,3 +109,48 @@ def test_the_host_hears_answers_and_stops_when_talked_over(tmp_path, questions):
             assert host.wait(30) == 0, host.log()
         trace = host.trace()
     assert any(e["event"] == "heard" for e in trace.events)  # the trace carries them too
+
+
+def test_on_speakers_the_host_never_answers_or_interrupts_itself(tmp_path, questions):
+    """The host's voice goes out of its virtual mic and back into the room it listens to (a
+    loopback: a speaker heard by the mic). Talking for a while, it must hear nothing of its
+    own; then a person's question is still heard."""
+    with pulse_server(tmp_path) as pulse:
+        mic = pulse.null_sink("room")
+        config = tmp_path / "quiet.yaml"
+        config.write_text("host: {queue: {idle_after_s: 600}}\n")  # no idle line while the test talks
+        with HostProcess(tmp_path, "--mic", mic, "--listen-mode", "speaker", "--sink", "virtualmic:HostOut",
+                         "--duration", "170", "--config", str(config)) as host:
+            host.start()
+            events = host.events()
+            deadline = time.monotonic() + 90
+            while not _quiet(host):
+                assert time.monotonic() < deadline, "the greeting did not end"
+                time.sleep(0.2)
+            pulse.loopback("HostOut_out.monitor", "room")
+            for _ in range(4):  # about 40 s of the host talking into its own mic
+                host.say("Our blue enamel kettle boils a litre in four minutes, and the glass teapot "
+                         "keeps the leaves apart, so your tea is never bitter. Ask me anything!")
+                _wait_done(host)
+            own = [e for e in events.events if e["event"] == "heard" and not e["partial"]]
+            barge = [e for e in events.events if e["event"] == "interrupt" and e["reason"] == "barge-in"]
+            assert own == [] and barge == [], (own, barge, host.status()["listen"])
+            pulse.play(questions["kettle"], "room").wait(20)
+            try:
+                heard = events.wait(lambda e: e["event"] == "heard" and not e["partial"], 30, "heard")
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}: {host.status()['listen']}; {events.events[-5:]}") from None
+            assert "kettle" in heard["text"].lower(), heard
+
+            # talked over on speakers: a person over the host's voice still stops it
+            host.say(LONG_LINE)
+            deadline = time.monotonic() + 30
+            while not host.status()["speaking"]:
+                assert time.monotonic() < deadline, "the host did not start speaking"
+                time.sleep(0.05)
+            time.sleep(1.5)
+            pulse.play(RECORDING, "room")
+            try:
+                events.wait(lambda e: e["event"] == "interrupt" and e["reason"] == "barge-in", 15, "barge-in")
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}: {host.status()['listen']}") from None

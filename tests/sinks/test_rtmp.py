@@ -14,11 +14,13 @@ import time
 
 import numpy as np
 import pytest
-from push_probe import SPEC, Reader, feed_realtime, free_port
-from rtmp_server import NginxRtmp, available
+from loopback import wait_for
+from push_probe import SPEC, feed_realtime, ffmpeg_children, free_port
 
+from livehost.bench.sinks.nginx import NginxRtmp, available
+from livehost.bench.sinks.reader import Reader
 from livehost.errors import LivehostError
-from livehost.sinks.ffmpeg_push import Backoff
+from livehost.sinks.ffmpeg_push import Backoff, EncoderSettings, ffmpeg_command, preset_text
 from livehost.sinks.rtmp import RtmpSink, rtmp_target
 from livehost.sinks.specs import parse_sink
 
@@ -35,6 +37,15 @@ def test_key_comes_from_the_environment_and_is_masked(monkeypatch):
     assert target.mask(f"[rtmp] {target.url}: Connection refused; key {KEY}") == (
         "[rtmp] rtmp://live.example.com/app/****: Connection refused; key ****")
     assert isinstance(parse_sink(f"rtmp://127.0.0.1/live/{KEY}"), RtmpSink)
+
+
+def test_ffmpeg_gets_the_key_through_its_preset_pipe_not_its_arguments(monkeypatch):
+    monkeypatch.setenv("TEST_STREAM_KEY", KEY)
+    target = rtmp_target("rtmp://live.example.com:1935/app/${TEST_STREAM_KEY}?bandwidthtest=true")
+    command = ffmpeg_command(target, SPEC, audio_fd=4, settings=EncoderSettings(), preset_fd=5)
+    assert KEY not in " ".join(command) and "bandwidthtest" not in " ".join(command)
+    assert command[-5:] == ["-fpre", "/dev/fd/5", "-f", "flv", "rtmp://live.example.com:1935/app"]
+    assert preset_text(target.private) == f"rtmp_playpath={KEY}?bandwidthtest=true\n".encode()
 
 
 def test_bad_specs_name_the_problem_without_the_key(monkeypatch):
@@ -61,6 +72,26 @@ def nginx(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.mark.slow
+@needs_nginx
+def test_the_key_is_not_on_ffmpegs_command_line(nginx, monkeypatch):
+    monkeypatch.setenv("TEST_STREAM_KEY", KEY)
+    sink = RtmpSink(f"rtmp://127.0.0.1:{nginx.port}/live/${{TEST_STREAM_KEY}}?bandwidthtest=true")
+    sink.open(SPEC)
+    try:
+        children = wait_for(ffmpeg_children, 5, "the sink's ffmpeg")
+        feed_realtime(sink, 1.0)
+        (cmdline,) = children.values()
+        assert f"rtmp://127.0.0.1:{nginx.port}/live " in cmdline + " " and "-fpre /dev/fd/" in cmdline
+        assert KEY not in cmdline and "bandwidthtest" not in cmdline
+        wait_for(lambda: sink.state == "live", 10, "the push to be live")
+    finally:
+        sink.close()
+    # nginx got the key as the stream's name: the push was published under it
+    log = (nginx.root / "logs/error.log").read_text()
+    assert f"publish: name='{KEY}' args='bandwidthtest=true'" in log, log[-1500:]
 
 
 @pytest.mark.slow

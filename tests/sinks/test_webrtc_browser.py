@@ -8,13 +8,21 @@ from __future__ import annotations
 import time
 
 import pytest
-from webrtc_harness import chromium, have_browser, livehost_webrtc, measure, open_viewer, wait_for
+from loopback import wait_for
+
+from livehost.bench.sinks.browser import chromium, have_browser, measure, open_viewer
+from livehost.bench.sinks.host import running_host
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not have_browser(), reason="needs /usr/bin/chromium and playwright")]
 
 SETTLE_S = 8.0  # Chromium's lip sync closes the gap it starts with (~100 ms) gradually
 MEASURE_S = 12.0  # six flashes of the 2 s pattern (on, when one was not shown)
+TOKEN = "webrtc-test-token"
+
+
+def livehost_webrtc(folder, duration: float, port: int | None = None):
+    return running_host(folder, ["webrtc"], duration=duration, port=port, token=TOKEN)
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +47,10 @@ def viewer(host, browser):
 def test_plays_25_fps_with_audio_and_video_in_sync(host, viewer, record_property):
     time.sleep(SETTLE_S)
     measured = measure(viewer, MEASURE_S, flashes=6, longest=20)
-    epoch = host.media_epoch()
-    # the flash of media time k * 2 s, shown at this wall-clock time: glass-to-glass
-    glass = sorted(((measured.epoch_ms + f) / 1000 - epoch) % 2.0 for f in measured.flashes)
+    glass = measured.glass_to_glass_ms(host.media_epoch())
     figures = {"fps": round(measured.fps, 2), "offsets_ms": [round(o, 1) for o in measured.offsets_ms],
                "median_offset_ms": round(measured.median_offset_ms, 1),
-               "glass_to_glass_ms": round(1000 * glass[len(glass) // 2], 1),
+               "glass_to_glass_ms": round(glass[len(glass) // 2], 1),
                "jitter_buffer_ms": {k: round(v, 1) for k, v in measured.jitter_buffer_ms.items()}}
     print(f"webrtc in Chromium: {figures}")
     record_property("webrtc", figures)
@@ -54,14 +60,13 @@ def test_plays_25_fps_with_audio_and_video_in_sync(host, viewer, record_property
 
 
 def test_two_viewers_at_once_and_one_leaving(host, browser, viewer):
-    context = browser.new_context()  # a second browser profile, as a second machine would be
-    second = open_viewer(context, f"{host.url}/", probe=False)
-    assert host.status()["viewers"] == 2
+    second = open_viewer(browser, f"{host.url}/", probe=False)  # its own context: a second profile
+    assert host.webrtc()["viewers"] == 2
     for page in (viewer, second):  # one more second of frames on each, both at once
         page.wait_for_function(f"livehost.frames > {page.evaluate('livehost.frames') + 25}", timeout=5_000)
-    context.close()
-    wait_for(lambda: host.status()["viewers"] == 1, 8, "the closed viewer to be cleaned up")
-    assert host.status()["departed"] >= 1
+    second.close()
+    wait_for(lambda: host.webrtc()["viewers"] == 1, 8, "the closed viewer to be cleaned up")
+    assert host.webrtc()["departed"] >= 1
 
 
 def test_the_page_reconnects_when_the_host_restarts(host, viewer, tmp_path):
@@ -74,4 +79,4 @@ def test_the_page_reconnects_when_the_host_restarts(host, viewer, tmp_path):
         frames = viewer.evaluate("livehost.frames")
         viewer.wait_for_function(f"livehost.frames > {frames + 25}", timeout=30_000)
         assert viewer.evaluate("document.getElementById('state').hidden")
-        assert restarted.status()["viewers"] == 1
+        assert restarted.webrtc()["viewers"] == 1

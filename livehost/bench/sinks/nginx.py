@@ -1,4 +1,5 @@
-"""A real RTMP server for tests: Debian's nginx with libnginx-mod-rtmp, own prefix and config."""
+"""A real RTMP server on loopback: Debian's nginx with libnginx-mod-rtmp, with its own
+prefix and config (nothing of the system's nginx is used), started and stopped at will."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Self
 
 MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 
@@ -17,6 +19,8 @@ def available() -> bool:
 
 
 class NginxRtmp:
+    """``rtmp://127.0.0.1:PORT/live/NAME``: publish and play any stream name."""
+
     def __init__(self, root: Path, port: int) -> None:
         self.root, self.port = root, port
         (root / "logs").mkdir(parents=True, exist_ok=True)
@@ -30,6 +34,10 @@ class NginxRtmp:
         )
         self.proc: subprocess.Popen | None = None
 
+    @property
+    def url(self) -> str:
+        return f"rtmp://127.0.0.1:{self.port}/live/"
+
     def start(self) -> None:
         self.proc = subprocess.Popen(
             ["nginx", "-p", str(self.root), "-e", str(self.root / "logs/error.log"), "-c", str(self.conf)],
@@ -41,12 +49,20 @@ class NginxRtmp:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
-                assert self.proc.poll() is None, (self.root / "logs/error.log").read_text()
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"nginx exited: {(self.root / 'logs/error.log').read_text()[-2000:]}") from None
                 time.sleep(0.05)
-        raise AssertionError("nginx did not listen")
+        raise RuntimeError(f"nginx did not listen on 127.0.0.1:{self.port} within 10 s")
 
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
             self.proc = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
