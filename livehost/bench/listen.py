@@ -1,4 +1,4 @@
-"""Listening: end of a spoken question → the host's first audio, barge-in, word errors, echo.
+"""``livehost bench listen``: spoken questions through a real mic path, timed at a probe.
 
 Everything goes through a PulseAudio server of the benchmark's own: questions are played into
 a null sink (the room) whose monitor the host listens to (``--mic``), the host speaks into its

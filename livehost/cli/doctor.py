@@ -93,8 +93,9 @@ def check_audio() -> list[Check]:
 
     mics = list_microphones()  # what --mic takes: an index or name, or a PulseAudio source
     checks.append(Check("audio", "mics (sounddevice)", bool(mics["sounddevice"]),
-                        "; ".join(mics["sounddevice"]) or "none"))
-    checks.append(Check("audio", "mics (pulse sources)", bool(mics["pulse"]), ", ".join(mics["pulse"]) or "none"))
+                        "; ".join(mics["sounddevice"]) or "none: disables --mic DEVICE"))
+    checks.append(Check("audio", "mics (pulse sources)", bool(mics["pulse"]),
+                        ", ".join(mics["pulse"]) or "none (no server?): disables --mic SOURCE"))
     return checks
 
 

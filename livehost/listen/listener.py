@@ -55,7 +55,8 @@ class ListenConfig(BaseModel):
     # and last this long before it counts — the residual echo is quieter and shorter
     duck_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.85
     duck_tail_s: Seconds = 0.4
-    duck_barge_in_after_s: Seconds = 0.3
+    duck_barge_in_after_s: Seconds = 0.5
+    duck_min_speech_s: Seconds = 0.8  # a shorter turn over the host is taken for its echo
     echo_overlap: Annotated[float, Field(gt=0, le=1)] = 0.6  # share of words the host just said
     # speaker mode: speech whose energy the canceller removed mostly (cleaned / raw below this)
     # is what is left of the host's own voice, not a person
@@ -149,6 +150,7 @@ class Listener:
         # per frame while only the host speaks: (cleaned, raw) energy; and seconds of it seen
         self._erle: deque[tuple[float, float]] = deque(maxlen=_ERLE_FRAMES)
         self._erle_seconds = 0.0
+        self._adapted = False  # the canceller has adapted to the room
         self._unconverged = False  # this turn
         self._counts = {"turns": 0, "false_starts": 0, "barge_ins": 0, "echo_dropped": 0,
                         "unusable": 0, "partials": 0}
@@ -310,8 +312,14 @@ class Listener:
         return 10 * math.log10(max(raw, 1e-12) / max(clean, 1e-12))
 
     def _converged(self) -> bool:
-        erle = self.erle_db()
-        return self._erle_seconds >= 1.0 and erle is not None and erle >= self.config.echo_converged_db
+        """Once the canceller has adapted to the room it stays adapted (latched): a person
+        talking over the host lowers the measure without the canceller getting any worse, and
+        a brief re-adaptation after a glitch is covered by the other echo rules."""
+        if not self._adapted:
+            erle = self.erle_db()
+            self._adapted = (self._erle_seconds >= 1.0 and erle is not None
+                             and erle >= self.config.echo_converged_db)
+        return self._adapted
 
     def _residual_db(self) -> float:
         """How much of the turn's energy the echo canceller left (0 dB: all of it)."""
@@ -364,7 +372,8 @@ class Listener:
             return
         if self.config.mode == "speaker" and job.avatar_spoke:
             overlap = self._overlap(text)
-            if (job.unconverged or job.residual_db < self.config.echo_residual_db
+            short = (job.end - job.start) / SAMPLE_RATE < self.config.duck_min_speech_s
+            if (job.unconverged or short or job.residual_db < self.config.echo_residual_db
                     or overlap >= self.config.echo_overlap):
                 self._counts["echo_dropped"] += 1
                 self.last_echo = {"text": text, "residual_db": round(job.residual_db, 1),
