@@ -45,7 +45,11 @@ STOCK_REFERENCE_TEXT = ("Hello there, my name is Joe and I will be your host for
 
 def add_arguments(parser) -> None:
     parser.add_argument("--reference", type=Path, help="a real recording to clone as well")
+    parser.add_argument("--clone-only", action="store_true",
+                        help="only clone --reference: no engine figures, no stock-voice reference")
     parser.add_argument("--budget-s", type=float, default=240.0, help="search budget per clone")
+    parser.add_argument("--sentences", type=int, default=len(SENTENCES),
+                        help=f"held-out sentences the clone speaks (10 to {len(SENTENCES)}; the stock voices half as many)")
     parser.add_argument("--plot", type=Path, help="write a PNG of the searches and similarities")
 
 
@@ -108,12 +112,13 @@ def _render(engine, texts) -> list[tuple[np.ndarray, int]]:
     return out
 
 
-def bench_clone(name: str, reference: Path, budget_s: float, tools) -> dict:
+def bench_clone(name: str, reference: Path, budget_s: float, tools, sentences: int = len(SENTENCES)) -> dict:
     from livehost.voice.clone import VoiceSearch
     from livehost.voice.engines import create_engine
     from livehost.voice.intelligibility import word_errors
     from livehost.voice.kokoro_engine import KokoroEngine
     from livehost.voice.kokoro_model import load_stock_voices
+    from livehost.voice.profile import profile
     from livehost.voice.reference import load_reference
     from livehost.voice.speaker import similarity
 
@@ -142,23 +147,35 @@ def bench_clone(name: str, reference: Path, budget_s: float, tools) -> dict:
         return (float(np.mean([similarity(e, target) for e in embeddings])),
                 similarity(np.mean(embeddings, axis=0), target))
 
+    def spoken(audio: list[tuple[np.ndarray, int]]):
+        return profile(np.concatenate([pcm for pcm, _ in audio]), audio[0][1])
+
     clone_engine = KokoroEngine(model, result.table, rate=result.speed, pitch=result.pitch)
-    clone_audio = _render(clone_engine, progress(SENTENCES, f"held-out {name}"))
+    held_out = SENTENCES[:sentences]
+    clone_audio = _render(clone_engine, progress(held_out, f"held-out {name}"))
     clone_sim, clone_speaker = similarities(clone_audio)
+    clone_voice = spoken(clone_audio)
     errors = words = 0
-    for text, (pcm, sr) in zip(SENTENCES, clone_audio):
+    for text, (pcm, sr) in zip(held_out, clone_audio):
         e, n = word_errors(text, transcriber.transcribe(pcm, sr))
         errors, words = errors + e, words + n
-    stock = {}
-    some = SENTENCES[:8]  # fewer sentences for the six stock voices: they are only the baseline
-    for voice in progress(search.names, f"stock voices {name}"):
-        engine = KokoroEngine(model, search.stock[search.names.index(voice)])
-        stock[f"kokoro/{voice}"] = similarities(_render(engine, some))
-    stock["piper/joe"] = similarities(_render(create_engine(VoiceSpec()), some))
+    stock, stock_envelope = {}, {}
+    some = SENTENCES[:max(5, sentences // 2)]  # fewer for the six stock voices: they are only the baseline
+    engines = {f"kokoro/{voice}": KokoroEngine(model, search.stock[search.names.index(voice)]) for voice in search.names}
+    engines["piper/joe"] = create_engine(VoiceSpec())
+    for key, engine in progress(list(engines.items()), f"stock voices {name}"):
+        audio = _render(engine, some)
+        stock[key] = similarities(audio)
+        stock_envelope[key] = search.target_profile.envelope_distance(spoken(audio))
     best = max(stock, key=lambda k: stock[k][0])
     best_speaker = max(stock, key=lambda k: stock[k][1])
+    ref_pitch, clone_pitch = search.target_pitch, clone_voice.pitch
+    offset = None if ref_pitch is None or clone_pitch is None else clone_pitch.median_st - ref_pitch.median_st
     return {
         "reference_seconds": round(clip.seconds, 2),
+        "speech_seconds": round(clip.speech_seconds, 2),
+        "snr_db": round(clip.snr_db, 1),
+        "warnings": list(clip.warnings),
         "similarity_clone": round(clone_sim, 4),
         "similarity_best_stock": round(stock[best][0], 4),
         "best_stock_voice": best,
@@ -167,12 +184,25 @@ def bench_clone(name: str, reference: Path, budget_s: float, tools) -> dict:
         "speaker_similarity_best_stock": round(stock[best_speaker][1], 4),
         "speaker_margin_over_stock": round(clone_speaker - stock[best_speaker][1], 4),
         "similarity_stock": {k: round(v[0], 4) for k, v in stock.items()},
+        "reference_f0_hz": None if ref_pitch is None else round(ref_pitch.median_hz, 1),
+        "reference_f0_range_st": None if ref_pitch is None else round(ref_pitch.range_st, 2),
+        "clone_f0_hz": None if clone_pitch is None else round(clone_pitch.median_hz, 1),
+        "clone_f0_range_st": None if clone_pitch is None else round(clone_pitch.range_st, 2),
+        "f0_offset_st": None if offset is None else round(offset, 2),
+        "envelope_distance_clone": round(search.target_profile.envelope_distance(clone_voice), 3),
+        "envelope_distance_best_stock": round(stock_envelope[best], 3),
+        "pitch_ok": result.pitch_ok,
         "search_similarity_before": round(result.similarity_before, 4),
+        "search_similarity_start": round(result.similarity_start, 4),
         "search_similarity_after": round(result.similarity_after, 4),
-        "wer_20_sentences": round(errors / max(words, 1), 4),
+        "held_out_sentences": len(held_out),
+        "wer": round(errors / max(words, 1), 4),
         "clone_s": round(clone_s, 1),
         "evaluations": result.evaluations,
+        "rejected": {"unintelligible": result.rejected, "pitch": result.rejected_pitch,
+                     "envelope": result.rejected_envelope},
         "speed": round(result.speed, 3),
+        "pitch_semitones": round(result.pitch, 2),
         "trace": trace,
     }
 
@@ -212,22 +242,29 @@ def plot(figures: dict, path: Path) -> None:
 
 
 def run(args) -> dict:
+    from livehost.errors import LivehostError
     from livehost.voice.intelligibility import Transcriber
     from livehost.voice.kokoro_model import KokoroModel
     from livehost.voice.speaker import SpeakerEncoder
 
-    figures: dict = {"engines": {
-        "piper": bench_engine(VoiceSpec(engine="piper", voice="joe")),
-        "kokoro": bench_engine(VoiceSpec(engine="kokoro", voice="jf_alpha")),
-    }}
+    if not 10 <= args.sentences <= len(SENTENCES):
+        raise LivehostError(f"--sentences: give 10 to {len(SENTENCES)}")
+    if args.clone_only and args.reference is None:
+        raise LivehostError("--clone-only: give the recording to clone with --reference FILE")
+    figures: dict = {}
+    if not args.clone_only:
+        figures["engines"] = {
+            "piper": bench_engine(VoiceSpec(engine="piper", voice="joe")),
+            "kokoro": bench_engine(VoiceSpec(engine="kokoro", voice="jf_alpha")),
+        }
     tools = (KokoroModel(threads=2), SpeakerEncoder(), Transcriber())
     figures["clone"] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        references = {"stock_joe_plus3": make_stock_reference(Path(tmp))}
+        references = {} if args.clone_only else {"stock_joe_plus3": make_stock_reference(Path(tmp))}
         if args.reference is not None:
             references["recording"] = args.reference
         for name, path in references.items():
-            figures["clone"][name] = bench_clone(name, path, args.budget_s, tools)
+            figures["clone"][name] = bench_clone(name, path, args.budget_s, tools, args.sentences)
     if args.plot is not None:
         plot(figures, args.plot)
     return figures

@@ -21,6 +21,7 @@ def register(subparsers) -> None:
     clone.add_argument("--budget-s", type=float, default=240.0, help="search time in seconds, over all runs (default 240)")
     clone.add_argument("--fresh", action="store_true", help="start the search over instead of resuming it")
     clone.add_argument("--transcript", help="what the clip says (remote servers that need it); default: Whisper's")
+    clone.add_argument("--json", action="store_true", help="print the report as JSON instead of the summary")
     clone.set_defaults(func=run_clone)
 
     listing = sub.add_parser("list", help="engines and their stock voices")
@@ -55,11 +56,50 @@ def run_clone(args: argparse.Namespace) -> int:
 
         try:
             report = clone_offline(persona, reference, args.budget_s, args.fresh, tick)
-        finally:
+        except LivehostError:
             bar.close()
-    print(json.dumps(report, indent=2))
+            report_path = persona.folder / "voice-clone.json"
+            if report_path.is_file():  # a clone that was not kept: its figures say why
+                print(summary(json.loads(report_path.read_text())), file=sys.stderr)
+            raise
+        bar.close()
+    print(json.dumps(report, indent=2) if args.json else summary(report))
     print(f"persona {persona.id}: now speaks with the cloned voice ({persona.folder / 'persona.yaml'})", file=sys.stderr)
     return 0
+
+
+def summary(report: dict) -> str:
+    """The clone's figures as one block of aligned lines."""
+    if report.get("engine") == "remote":
+        lines = [("voice", f"{report['voice']} on the remote server ({report['clone']})"),
+                 ("reference", f"{report['reference_seconds']:.1f} s"), ("transcript", report["reference_text"] or "-")]
+    else:
+        ref, clone = report["reference_pitch"], report["clone_pitch"]
+
+        def hz(p: dict | None) -> str:
+            return "unvoiced" if p is None else f"{p['median_hz']:.0f} Hz (range {p['range_st']:.1f} st)"
+
+        offset = report["pitch_offset_st"]
+        verdict = "within 1.5 st" if report["pitch_ok"] else "OFF: not kept"
+        rejected = (f"{report['rejected_unintelligible']} unintelligible, {report['rejected_pitch']} off pitch, "
+                    f"{report['rejected_envelope']} further from the spectral envelope")
+        snr = "" if report.get("snr_db") is None else f", speech {report['snr_db']:.0f} dB above the noise"
+        lines = [
+            ("reference", f"{report['speech_seconds']:.1f} s of speech used ({report['reference_seconds']:.1f} s clip){snr}"),
+            ("similarity", (f"{report['similarity_after']:.3f} on the probe sentence (best stock voice "
+                            f"{report['best_stock_voice']} {report['similarity_before']:.3f}, "
+                            f"{report['similarity_after'] - report['similarity_before']:+.3f}; "
+                            f"{report['similarity_start']:.3f} at the reference's pitch)")),
+            ("pitch", f"clone {hz(clone)} vs reference {hz(ref)}"
+                      + ("" if offset is None else f": {offset:+.1f} st, {verdict}")),
+            ("envelope", f"{report['envelope_distance']:.2f} (MFCC distance to the reference, held-out sentences)"),
+            ("words", f"{report['wer']:.0%} word errors on {report['verified_on']} held-out sentences"),
+            ("voice", f"speed {report['speed']:.2f}, pitch {report['pitch_semitones']:+.1f} st"),
+            ("search", f"{report['seconds']:.0f} s, {report['evaluations']} evaluations; rejected {rejected}"),
+        ]
+    lines += [("warning", w) for w in report.get("warnings", [])]
+    width = max(len(k) for k, _ in lines)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in lines)
 
 
 def run_list(args: argparse.Namespace) -> int:

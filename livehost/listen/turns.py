@@ -16,6 +16,8 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from livehost.sources.classify import is_question
+
 from .vad import FRAME, SAMPLE_RATE
 
 Seconds = Annotated[float, Field(ge=0, le=120)]
@@ -84,11 +86,17 @@ def sounds_unfinished(text: str) -> bool:
     if not stripped:
         return False
     if stripped.endswith((",", "，", "、", "...", "…", "-", "—")):
-        return True
+        # Whisper ends a question cut short by silence with a comma as often as not: a
+        # complete question is finished whatever its last mark
+        return not is_question(stripped.rstrip(",，、.…-— ")) or _ends_unfinished_word(stripped)
     if stripped.endswith(_UNFINISHED_ZH):
         return True
-    last = _LAST_WORD.search(stripped.casefold())
-    return bool(last) and not stripped.endswith((".", "?", "!")) and last.group(1) in _UNFINISHED_WORDS
+    return not stripped.endswith((".", "?", "!")) and _ends_unfinished_word(stripped)
+
+
+def _ends_unfinished_word(text: str) -> bool:
+    last = _LAST_WORD.search(text.casefold())
+    return bool(last) and last.group(1) in _UNFINISHED_WORDS
 
 
 class TurnDetector:

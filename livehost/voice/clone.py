@@ -1,14 +1,21 @@
 """Offline voice cloning: search Kokoro's style space for the voice closest to a reference.
 
 No cloning TTS weights can be installed offline, but Kokoro's voice is a 256-d style vector
-and voices blend. So: score every stock voice by speaker similarity (resemblyzer cosine of the
-synthesized probe sentence to the reference), search blend weights (extrapolation allowed)
-with a small evolution strategy, then tune the timbre half of the vector by gradient descent
-on the speaker similarity itself (``kokoro_timbre``: the decoder re-run in torch), over a few
-training sentences so the voice, not one sentence, is learned. A candidate is kept only if it
-beats the best so far on the probe and Whisper transcribes the probe correctly; the speaking
-rate is matched with Kokoro's speed and the pitch with a pitch shift. The state is saved after
-every improvement, so an interrupted search resumes.
+and voices blend. So: score every stock voice, at the reference's pitch, by speaker similarity
+(resemblyzer cosine of the synthesized probe sentence to the reference's cleaned speech),
+search blend weights (extrapolation allowed) with a small evolution strategy, then tune the
+timbre half of the vector by gradient descent on the speaker similarity itself
+(``kokoro_timbre``: the decoder re-run in torch), over a few training sentences so the voice,
+not one sentence, is learned.
+
+Pitch is not searched: it is set. Every candidate speaks at the F0 that meets the reference's
+median (the model's own F0 curve scaled, so the timbre is left alone), and a candidate is kept
+only if it beats the best so far on the probe, stays within 1.5 semitones of the reference's
+pitch, does not move away from the reference's long-term spectral envelope (``profile``: a
+measure the speaker encoder cannot be fooled into) and Whisper transcribes it correctly. The
+result is verified on held-out sentences: a clone whose own speech misses the reference's
+pitch is not kept. The state is saved after every improvement, so an interrupted search
+resumes.
 """
 from __future__ import annotations
 
@@ -25,11 +32,11 @@ import numpy as np
 from livehost.errors import LivehostError
 from livehost.sinks.atomic import write_atomic
 
-from .intelligibility import Transcriber, word_error_rate
+from .intelligibility import Transcriber, word_error_rate, word_errors
 from .kokoro_engine import KokoroEngine
 from .kokoro_model import SAMPLE_RATE, KokoroModel
-from .pitch import PitchShift
-from .prosody import Pitch, phoneme_rate, pitch
+from .profile import VoiceProfile, envelope, profile
+from .prosody import Pitch, phoneme_rate
 from .reference import ReferenceClip, speech_spans
 from .speaker import SpeakerEncoder, similarity
 from .styles import save_table
@@ -42,19 +49,33 @@ PROBE = "Thanks for joining the stream tonight. We have a lot to show you!"
 _STAGES = ("stock", "blend", "timbre")
 _BLEND_SHARE = 0.2  # of the budget left after the stock voices
 # The timbre descent: sentences it learns from (neither the probe, which is kept to judge
-# each step on speech it never trained on, nor the bench's held-out sentences), its step size
+# each step on speech it never trained on, nor the held-out sentences), its step size
 # (the stock voices' timbre values spread by ~0.09), and how often a step is judged through the
 # packaged model and Whisper.
-TRAINING = ("Every order today comes with a small gift.", "Let me know in the chat what you think.",
-            "I tried this one myself, and honestly, I love it.", "Here is something you have never seen before.",
-            "Hi there, it is so good to see so many of you.", "Would you like to see the other colours too?")
+# A step costs the decoder forward and backward in float torch (~10 s for 3 s of speech on one
+# busy core), so the sentences are short: just over the 1.6 s the speaker encoder's window needs.
+TRAINING = ("Every order comes with a gift.", "Let me know what you think.", "I tried this one, I love it.",
+            "Here is something new for you.", "Hi there, so good to see you.", "Want to see the other colours?")
 _LEARNING_RATE = 0.02
-_CHECK_EVERY = 4
-_MAX_SHIFT_ST = 8.0
+_CHECK_EVERY = 3
+_PATIENCE = 3  # checks in a row that keep nothing before the descent restarts from its best
 # Whisper must get the probe and a check sentence right word for word: one slip on the probe
 # alone already meant ~5-10% word errors on other sentences (bench).
 _MAX_WER = 0.0
 CHECK = "Our new lamp ships next week, and the small one is already sold out."
+# The finished clone speaks these (never trained on, never probed) to verify its pitch.
+VERIFY = ("The new colours arrive on Friday, so keep an eye on the shop.",
+          "My favourite part is how quiet it is when it runs.",
+          "If you have any questions, just type them below and I will answer.",
+          "We sold more of these last month than ever before.")
+PITCH_TOLERANCE_ST = 1.5  # the clone's median F0 to the reference's
+RANGE_TOLERANCE_ST = 4.0  # its 10-90% F0 spread to the reference's
+_RETUNE_ST = 0.5  # a candidate further than this off the reference's pitch is re-rendered at it
+_MAX_RETUNES = 2
+_MAX_SHIFT_ST = 14.0  # the F0 scale keeps speech intelligible over an octave either way
+# A candidate may not move further from the reference's spectral envelope than the closest
+# one kept so far plus this: about the spread one voice shows between two sentences.
+_ENVELOPE_SLACK = 1.0
 
 
 @dataclass
@@ -64,13 +85,41 @@ class SearchState:
     reference_sha1: str
     stage: int = 0
     evaluations: int = 0
-    rejected: int = 0
+    rejected: int = 0  # unintelligible
+    rejected_pitch: int = 0
+    rejected_envelope: int = 0
     elapsed_s: float = 0.0
     speed: float = 1.0
-    pitch: float = 0.0  # semitones
+    pitch: float = 0.0  # semitones the model's F0 is moved by
     best_similarity: float = -1.0
+    start_similarity: float = -1.0  # the closest stock voice at the reference's pitch and rate
+    closest_envelope: float = 1e9  # the smallest envelope distance of the candidates kept
     weights: list[float] = field(default_factory=list)
     stock: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    similarity: float
+    envelope: float  # distance to the reference's long-term envelope
+    pitch_offset: float | None  # semitones above the reference
+    shift: float
+    audio: np.ndarray  # the probe
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The clone's own speech on the held-out sentences against the reference."""
+
+    pitch: Pitch | None
+    envelope: float
+    wer: float
+
+    def pitch_ok(self, reference: Pitch | None) -> bool:
+        if reference is None:
+            return True  # nothing voiced to match: the clip's pitch is unknown
+        return (self.pitch is not None and abs(self.pitch.median_st - reference.median_st) <= PITCH_TOLERANCE_ST
+                and abs(self.pitch.range_st - reference.range_st) <= RANGE_TOLERANCE_ST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +128,26 @@ class CloneResult:
     speed: float
     pitch: float
     similarity_stock: dict[str, float]
-    similarity_before: float  # the best stock voice
+    similarity_before: float  # the best stock voice as it is
+    similarity_start: float  # the best stock voice at the reference's pitch: where the search began
     similarity_after: float
-    wer: float
+    wer: float  # on the held-out sentences
     seconds: float
     evaluations: int
     rejected: int
+    rejected_pitch: int
+    rejected_envelope: int
     reference_pitch: Pitch | None
-    clone_pitch: Pitch | None
+    clone_pitch: Pitch | None  # on the held-out sentences
+    envelope_distance: float  # likewise
+    pitch_ok: bool
 
     def report(self) -> dict:
+        offset = (None if self.reference_pitch is None or self.clone_pitch is None
+                  else round(self.clone_pitch.median_st - self.reference_pitch.median_st, 2))
         return {
             "similarity_before": round(self.similarity_before, 4),
+            "similarity_start": round(self.similarity_start, 4),
             "similarity_after": round(self.similarity_after, 4),
             "best_stock_voice": max(self.similarity_stock, key=self.similarity_stock.get),
             "similarity_stock": {k: round(v, 4) for k, v in self.similarity_stock.items()},
@@ -100,9 +157,21 @@ class CloneResult:
             "seconds": round(self.seconds, 1),
             "evaluations": self.evaluations,
             "rejected_unintelligible": self.rejected,
-            "reference_pitch": None if self.reference_pitch is None else asdict(self.reference_pitch),
-            "clone_pitch": None if self.clone_pitch is None else asdict(self.clone_pitch),
+            "rejected_pitch": self.rejected_pitch,
+            "rejected_envelope": self.rejected_envelope,
+            "reference_pitch": _pitch_report(self.reference_pitch),
+            "clone_pitch": _pitch_report(self.clone_pitch),
+            "pitch_offset_st": offset,
+            "pitch_ok": self.pitch_ok,
+            "envelope_distance": round(self.envelope_distance, 3),
+            "verified_on": len(VERIFY),
         }
+
+
+def _pitch_report(p: Pitch | None) -> dict | None:
+    if p is None:
+        return None
+    return {"median_st": round(p.median_st, 2), "median_hz": round(p.median_hz, 1), "range_st": round(p.range_st, 2)}
 
 
 def sha1(pcm: np.ndarray) -> str:
@@ -123,10 +192,11 @@ class VoiceSearch:
         self.reference, self.model, self.encoder, self.transcriber = reference, model, encoder, transcriber
         self.names = sorted(stock)
         self.stock = np.stack([stock[n] for n in self.names])  # (voices, 510, 1, 256)
-        self.target = encoder.embed(reference.pcm, reference.sample_rate)
-        self.target_pitch = pitch(reference.pcm, reference.sample_rate)
+        self.target = encoder.embed(reference.voice, reference.sample_rate)
+        self.target_profile: VoiceProfile = profile(reference.voice, reference.sample_rate)
+        self.target_pitch = self.target_profile.pitch
         self.state_dir = state_dir
-        self.state = self._load_state() or SearchState(sha1(reference.pcm))
+        self.state = self._load_state() or SearchState(sha1(reference.voice))
         # A resumed search draws new steps, not the ones it already tried.
         self.rng = np.random.default_rng([seed, self.state.evaluations])
         self.best_table = self._load_best()
@@ -138,19 +208,31 @@ class VoiceSearch:
                               pitch=self.state.pitch if shift is None else shift, whole=True)
         return np.concatenate([c.pcm for c in engine.synthesize(text)])
 
-    def score(self, table: np.ndarray, shift: float | None = None) -> tuple[float, np.ndarray]:
-        """(speaker similarity to the reference, the probe audio)."""
-        audio = self.render(table, shift=shift)
-        self.state.evaluations += 1
-        return similarity(self.encoder.embed(audio, SAMPLE_RATE), self.target), audio
-
-    def _matching_shift(self, audio: np.ndarray) -> float:
-        """The pitch shift (semitones, to half a semitone) that meets the reference's median."""
-        found = pitch(audio, SAMPLE_RATE)
-        if found is None or self.target_pitch is None:
-            return 0.0
-        shift = round(2 * (self.target_pitch.median_st - found.median_st)) / 2
-        return float(np.clip(shift, -_MAX_SHIFT_ST, _MAX_SHIFT_ST))
+    def evaluate(self, table: np.ndarray, shift: float, audio: np.ndarray | None = None,
+                 retune: bool = True) -> Candidate:
+        """The candidate on the probe (``audio`` when already rendered at ``shift``), at the
+        pitch that meets the reference's: a table's prosody half sets its F0, so a new table
+        may need the shift moved. The model follows the F0 scale less than fully far from its
+        own pitch (an octave asked, ~11 semitones heard), so the second move uses the slope
+        the first one measured. ``retune=False``: the F0 is known to be the best's."""
+        if audio is None:
+            audio = self.render(table, shift=shift)
+            self.state.evaluations += 1
+        found = profile(audio, SAMPLE_RATE) if retune else VoiceProfile(None, envelope(audio, SAMPLE_RATE))
+        offset = self.target_profile.pitch_offset(found)
+        slope, moves = 1.0, 0
+        while offset is not None and abs(offset) > _RETUNE_ST and moves < _MAX_RETUNES:
+            before = (shift, offset)
+            shift = float(np.clip(shift - offset / slope, -_MAX_SHIFT_ST, _MAX_SHIFT_ST))
+            audio = self.render(table, shift=shift)
+            self.state.evaluations += 1
+            moves += 1
+            found = profile(audio, SAMPLE_RATE)
+            offset = self.target_profile.pitch_offset(found)
+            if offset is not None and shift != before[0]:
+                slope = float(np.clip((offset - before[1]) / (shift - before[0]), 0.5, 1.5))
+        sim = similarity(self.encoder.embed(audio, SAMPLE_RATE), self.target)
+        return Candidate(sim, self.target_profile.envelope_distance(found), offset, shift, audio)
 
     def intelligible(self, audio: np.ndarray) -> float:
         return word_error_rate(PROBE, self.transcriber.transcribe(audio, SAMPLE_RATE))
@@ -162,20 +244,28 @@ class VoiceSearch:
         audio = self.render(table, shift=shift, text=CHECK)
         return word_error_rate(CHECK, self.transcriber.transcribe(audio, SAMPLE_RATE)) <= _MAX_WER
 
-    def _offer(self, table: np.ndarray, weights: list[float] | None = None, shift: float | None = None) -> bool:
-        """Score a candidate and keep it if it is better and still intelligible."""
-        shift = self.state.pitch if shift is None else shift
-        sim, audio = self.score(table, shift)
-        if sim <= self.state.best_similarity:
+    def _offer(self, table: np.ndarray, weights: list[float] | None = None, shift: float | None = None,
+               retune: bool = True) -> bool:
+        """Score a candidate and keep it if it is better by both measures, at the reference's
+        pitch, and still intelligible (``retune=False``: its F0 is the best's, unmeasured)."""
+        c = self.evaluate(table, self.state.pitch if shift is None else shift, retune=retune)
+        if c.similarity <= self.state.best_similarity:
             return False
-        if self.best_table is not None and not self.clear(table, shift, audio):
+        if c.pitch_offset is not None and abs(c.pitch_offset) > PITCH_TOLERANCE_ST:
+            self.state.rejected_pitch += 1
+            return False
+        if c.envelope > self.state.closest_envelope + _ENVELOPE_SLACK:
+            self.state.rejected_envelope += 1
+            return False
+        if self.best_table is not None and not self.clear(table, c.shift, c.audio):
             self.state.rejected += 1
             return False
-        self._accept(table, sim, weights, shift)
+        self._accept(table, c, weights)
         return True
 
-    def _accept(self, table, sim: float, weights, shift: float) -> None:
-        self.best_table, self.state.best_similarity, self.state.pitch = table, sim, shift
+    def _accept(self, table, c: Candidate, weights) -> None:
+        self.best_table, self.state.best_similarity, self.state.pitch = table, c.similarity, c.shift
+        self.state.closest_envelope = min(self.state.closest_envelope, c.envelope)
         if weights is not None:
             self.state.weights = list(map(float, weights))
 
@@ -193,8 +283,7 @@ class VoiceSearch:
             return time.monotonic() >= deadline
 
         if self.state.stage == 0:
-            self._stock_stage(report)
-            self._match_rate()
+            self._match_rate(self._stock_stage(report))
             self._next_stage()
         if self.state.stage == 1:
             blend_until = time.monotonic() + _BLEND_SHARE * max(0.0, deadline - time.monotonic())
@@ -203,35 +292,44 @@ class VoiceSearch:
         if self.state.stage == 2:
             self._timbre_stage(out_of_time)
         out_of_time()
+        result = self._result()
         self._save()
-        return self._result()
+        return result
 
-    def _stock_stage(self, report: Callable[[], None]) -> None:
-        """Each stock voice as it is (the figure to beat), then shifted to the reference's pitch."""
+    def _stock_stage(self, report: Callable[[], None]) -> np.ndarray:
+        """Each stock voice as it is (the figure to beat), then at the reference's pitch: the
+        closest of those is where the search starts, so a male reference starts from a voice
+        speaking at a male pitch whatever the stock voices' own pitch."""
         self.best_table, self.state.best_similarity = None, -1.0  # stock voices need no Whisper check
+        best: tuple[Candidate, int] | None = None
         for i, name in enumerate(self.names):
-            self.state.stock[name], audio = self.score(self.stock[i], shift=0.0)
-            weights = np.eye(len(self.names))[i]
-            if self.state.stock[name] > self.state.best_similarity:
-                self._accept(self.stock[i], self.state.stock[name], weights, 0.0)
-            shift = self._matching_shift(audio)
-            if shift:
-                self._offer(self.stock[i], weights, shift=shift)
+            audio = self.render(self.stock[i], speed=1.0, shift=0.0)
+            self.state.evaluations += 1
+            self.state.stock[name] = similarity(self.encoder.embed(audio, SAMPLE_RATE), self.target)
+            c = self.evaluate(self.stock[i], 0.0, audio)
+            if best is None or _start_rank(c) > _start_rank(best[0]):
+                best = (c, i)
             report()
+        c, i = best
+        self._accept(self.stock[i], c, np.eye(len(self.names))[i])
+        return c.audio
 
-    def _match_rate(self) -> None:
-        """Kokoro speed so the clone speaks as many phonemes per second as the reference."""
+    def _match_rate(self, audio: np.ndarray) -> None:
+        """Kokoro speed so the clone speaks as many phonemes per second as the reference
+        (``audio``: the best voice's probe at speed 1)."""
         said = self.transcriber.transcribe(self.reference.pcm, self.reference.sample_rate)
         phonemes = sum(ch.isalpha() for ch in self.model.known(self.model.phonemize(said)))
         ref_rate = phoneme_rate(phonemes, _speech_seconds(self.reference.pcm, self.reference.sample_rate))
-        audio = self.render(self.best_table, speed=1.0)
         probe_phonemes = sum(ch.isalpha() for ch in self.model.known(self.model.phonemize(PROBE)))
         clone_rate = phoneme_rate(probe_phonemes, _speech_seconds(audio, SAMPLE_RATE))
         if phonemes >= 10:
             self.state.speed = float(np.clip(ref_rate / clone_rate, 0.75, 1.4))
         log.info("rate: reference %.1f, clone %.1f phonemes/s → speed %.2f", ref_rate, clone_rate, self.state.speed)
-        # The best similarity was taken at speed 1: take it again at the matched speed.
-        self.state.best_similarity, _ = self.score(self.best_table)
+        # The best was judged at speed 1: judge it again at the matched speed.
+        c = self.evaluate(self.best_table, self.state.pitch)
+        self.state.closest_envelope = 1e9
+        self._accept(self.best_table, c, None)
+        self.state.start_similarity = c.similarity
 
     def _blend_stage(self, done: Callable[[], bool]) -> None:
         """(μ/μ, λ) evolution strategy on affine blend weights (they sum to 1, may be < 0)."""
@@ -251,7 +349,11 @@ class VoiceSearch:
             self._save()
 
     def _timbre_stage(self, done: Callable[[], bool]) -> None:
-        """Adam on the timbre half, shared by every row of the table, from the best so far."""
+        """Adam on the timbre half, shared by every row of the table, from the best so far.
+        The F0 scale is part of the prepared sentences, so the descent learns the timbre at
+        the pitch the clone will speak at. A descent that has wandered off (no check kept in
+        a row of ``_PATIENCE``) goes back to the best point it found, with half the step: left
+        to itself, it stalled for minutes on hard clips."""
         if done():
             return
         import torch
@@ -264,40 +366,74 @@ class VoiceSearch:
             log.warning("voice search: no timbre descent with this model (%s)", exc)
             return
         base = self.best_table
-        shift = PitchShift(self.state.pitch)
-        sentences = [timbre.prepare(text, base, shift.synthesis_speed(self.state.speed)) for text in TRAINING]
-        heard = shift.playback_rate(SAMPLE_RATE)
+        # The encoder alone keeps torch on one thread (it runs beside the synthesizer); the
+        # descent has the cores to itself.
+        torch.set_num_threads(self.model.threads)
+        sentences = [timbre.prepare(text, base, self.state.speed, self.state.pitch) for text in TRAINING]
         target = torch.from_numpy(self.target)
         delta = torch.zeros(TIMBRE, requires_grad=True)
-        optimizer = torch.optim.Adam([delta], lr=_LEARNING_RATE)
+        best_delta, rate, misses = delta.detach().clone(), _LEARNING_RATE, 0
+        optimizer = torch.optim.Adam([delta], lr=rate)
         steps = 0
         while not done():
             sentence = sentences[steps % len(sentences)]
             audio = timbre.audio(torch.from_numpy(base[sentence.row, 0, :TIMBRE]) + delta, sentence)
-            loss = 1 - torch.dot(self.encoder.embed_torch(audio, heard), target)
+            loss = 1 - torch.dot(self.encoder.embed_torch(audio, SAMPLE_RATE), target)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             steps += 1
             self.state.evaluations += 1
-            if steps % _CHECK_EVERY == 0 and self._offer(_with_timbre(base, delta.detach().numpy())):
+            if steps % _CHECK_EVERY:
+                continue
+            if self._offer(_with_timbre(base, delta.detach().numpy()), retune=False):
+                best_delta, misses = delta.detach().clone(), 0
                 self._save()
-        if steps % _CHECK_EVERY and self._offer(_with_timbre(base, delta.detach().numpy())):
-            self._save()
+                continue
+            misses += 1
+            if misses >= _PATIENCE:
+                rate, misses = max(rate / 2, _LEARNING_RATE / 8), 0
+                with torch.no_grad():
+                    delta.copy_(best_delta)
+                optimizer = torch.optim.Adam([delta], lr=rate)
+                log.info("voice search: timbre descent back at its best point, step %.4f", rate)
 
     def _next_stage(self) -> None:
         self.state.stage += 1
         self._save()
 
+    # -- verification ----------------------------------------------------------------------
+    def verify(self) -> Verification:
+        """The clone's own speech on the held-out sentences; its pitch is moved once onto the
+        reference's if the probe's pitch did not carry over to them."""
+        result = self._held_out()
+        offset = None if result.pitch is None or self.target_pitch is None else (
+            result.pitch.median_st - self.target_pitch.median_st)
+        if offset is not None and abs(offset) > _RETUNE_ST:
+            self.state.pitch = float(np.clip(self.state.pitch - offset, -_MAX_SHIFT_ST, _MAX_SHIFT_ST))
+            result = self._held_out()
+        return result
+
+    def _held_out(self) -> Verification:
+        audio = [self.render(self.best_table, text=text) for text in VERIFY]
+        errors = words = 0
+        for text, pcm in zip(VERIFY, audio):
+            e, n = word_errors(text, self.transcriber.transcribe(pcm, SAMPLE_RATE))
+            errors, words = errors + e, words + n
+        spoken = profile(np.concatenate(audio), SAMPLE_RATE)
+        return Verification(spoken.pitch, self.target_profile.envelope_distance(spoken), errors / max(words, 1))
+
     def _result(self) -> CloneResult:
-        audio = self.render(self.best_table)
+        checked = self.verify()
         stock = self.state.stock
         return CloneResult(
             table=self.best_table, speed=self.state.speed, pitch=self.state.pitch, similarity_stock=dict(stock),
-            similarity_before=max(stock.values()), similarity_after=self.state.best_similarity,
-            wer=self.intelligible(audio), seconds=self.state.elapsed_s,
-            evaluations=self.state.evaluations, rejected=self.state.rejected,
-            reference_pitch=self.target_pitch, clone_pitch=pitch(audio, SAMPLE_RATE),
+            similarity_before=max(stock.values()), similarity_start=self.state.start_similarity,
+            similarity_after=self.state.best_similarity,
+            wer=checked.wer, seconds=self.state.elapsed_s, evaluations=self.state.evaluations,
+            rejected=self.state.rejected, rejected_pitch=self.state.rejected_pitch,
+            rejected_envelope=self.state.rejected_envelope, reference_pitch=self.target_pitch,
+            clone_pitch=checked.pitch, envelope_distance=checked.envelope, pitch_ok=checked.pitch_ok(self.target_pitch),
         )
 
     # -- resume ----------------------------------------------------------------------------
@@ -322,8 +458,8 @@ class VoiceSearch:
             state = SearchState(**json.loads(paths[0].read_text()))
         except (ValueError, TypeError):
             return None
-        if state.reference_sha1 != sha1(self.reference.pcm):
-            return None  # another clip: start over
+        if state.reference_sha1 != sha1(self.reference.voice):
+            return None  # another clip (or one cleaned differently): start over
         log.info("resuming the voice search: stage %s, %d evaluations", _STAGES[min(state.stage, 2)], state.evaluations)
         return state
 
@@ -332,6 +468,12 @@ class VoiceSearch:
         if self.state.evaluations == 0 or paths is None:
             return None
         return np.load(paths[1])
+
+
+def _start_rank(c: Candidate) -> tuple[bool, float]:
+    """A voice that reached the reference's pitch beats any that could not (a woman's voice an
+    octave and a half down stops short of a man's), then similarity decides."""
+    return c.pitch_offset is None or abs(c.pitch_offset) <= PITCH_TOLERANCE_ST, c.similarity
 
 
 def _with_timbre(table: np.ndarray, delta: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ that still holds several clauses is phonemized whole, then synthesized piece by 
 first piece's audio leaves while the rest is made. Shorter pieces (a word or two) would start
 sooner but Whisper's word error rate doubled on them: the model needs a clause of context.
 Every piece uses the style row of the whole text, so the voice does not change between pieces.
+Pitch moves the predicted F0 inside the model (``kokoro_model``), not the formants with it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from livehost.media.frames import PhonemeTiming
 from .base import SynthChunk
 from .clauses import PAUSE_S, pause_after
 from .kokoro_model import SAMPLE_RATE, KokoroModel, style_index
-from .pitch import PitchShift
 
 _FADE = 48  # 2 ms: no click where a piece is cut
 
@@ -55,8 +55,8 @@ class KokoroEngine:
         self.model = model
         self.style = np.asarray(style, np.float32)
         self.lang = lang
-        self._pitch = PitchShift(pitch)
-        self._speed = self._pitch.synthesis_speed(rate)
+        self.pitch = pitch
+        self.rate = rate
         self._whole = whole  # one inference per text: no streaming
 
     def synthesize(self, text: str) -> Iterator[SynthChunk]:
@@ -69,21 +69,19 @@ class KokoroEngine:
             yield self._piece_chunk(piece, row, last=i == len(pieces) - 1)
 
     def _piece_chunk(self, piece: str, row: np.ndarray, last: bool) -> SynthChunk:
-        result = self.model.infer(self.model.tokens(piece), row, self._speed)
+        result = self.model.infer(self.model.tokens(piece), row, self.rate, self.pitch)
         edges, audio = result.edges, result.audio
         start, end = result.speech
         pcm = audio[start:end].copy()
         pcm[:_FADE] *= np.linspace(0.0, 1.0, min(_FADE, len(pcm)), dtype=np.float32)
         pcm[-_FADE:] *= np.linspace(1.0, 0.0, min(_FADE, len(pcm)), dtype=np.float32)
-        heard = self._pitch.playback_rate(SAMPLE_RATE)
         # The model stretches a piece's last phoneme past where its sound fades out: end the
         # timings where the audio does, so the mouth closes with the voice.
         stop = min(audible_end(pcm, SAMPLE_RATE), end - start)
         phonemes = tuple(
-            PhonemeTiming(ph, min(edges[i + 1] - start, stop) / heard, min(edges[i + 2] - start, stop) / heard)
+            PhonemeTiming(ph, min(edges[i + 1] - start, stop) / SAMPLE_RATE, min(edges[i + 2] - start, stop) / SAMPLE_RATE)
             for i, ph in enumerate(piece)
         )
-        pcm = self._pitch.apply(pcm, SAMPLE_RATE)
         if not last:
             # A word break closes the piece, so words do not run together across pieces.
             pause = pause_after(piece)

@@ -3,7 +3,9 @@
 The packaged int8 export only outputs audio. The graph does compute each token's duration
 (the clipped, rounded predictor output) before expanding tokens to frames; we expose that
 tensor as a second output once, in a cached copy of the model, so lip-sync gets real phoneme
-timings instead of guesses. (Capping the pad tokens' durations would save ~0.6 s of decoded
+timings instead of guesses. The same copy takes a third input, ``f0_scale``, that multiplies
+the predicted F0 curve before the decoder reads it: the voice's pitch moves while its timbre
+(the formants the decoder makes) stays, and Whisper still understands it an octave away. (Capping the pad tokens' durations would save ~0.6 s of decoded
 audio per call, but the decoder needs that lead-in: Whisper's word error rate doubled.)
 """
 
@@ -29,6 +31,9 @@ SAMPLE_RATE = 24000
 FRAME = 600  # samples per predicted duration frame at 24 kHz
 MAX_TOKENS = 510
 DURATION_TENSOR = "/encoder/Clip_output_0"  # (1, tokens) frames per token, pads included
+F0_TENSOR = "/encoder/F0_proj/Conv_output_0"  # the predicted F0 curve (Hz), read by the decoder
+F0_SCALE = "f0_scale"
+_GRAPH_VERSION = "f0-2"  # bump when the cached copy's edits change
 _build_lock = threading.Lock()
 
 
@@ -42,9 +47,10 @@ def cache_dir() -> Path:
 
 
 def timed_model(source: Path) -> Path:
-    """A copy of the Kokoro graph that also outputs token durations (built once, cached)."""
+    """A copy of the Kokoro graph that also outputs token durations and takes an F0 scale
+    (built once, cached)."""
     stat = source.stat()
-    key = hashlib.sha1(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    key = hashlib.sha1(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{_GRAPH_VERSION}".encode()).hexdigest()[:12]
     out = cache_dir() / f"kokoro-timed-{key}.onnx"
     with _build_lock:
         if out.is_file():
@@ -54,9 +60,16 @@ def timed_model(source: Path) -> Path:
 
         model = onnx.load(str(source))
         names = {o for node in model.graph.node for o in node.output}
-        if DURATION_TENSOR not in names:
-            raise LivehostError(f"{source}: not the Kokoro v1.0 graph this engine knows (no duration tensor)")
+        if DURATION_TENSOR not in names or F0_TENSOR not in names:
+            raise LivehostError(f"{source}: not the Kokoro v1.0 graph this engine knows (no duration or F0 tensor)")
         model.graph.output.append(helper.make_tensor_value_info(DURATION_TENSOR, TensorProto.FLOAT, None))
+        scaled = F0_TENSOR + "_scaled"
+        for node in model.graph.node:
+            node.input[:] = [scaled if name == F0_TENSOR else name for name in node.input]
+        producer = next(i for i, node in enumerate(model.graph.node) if F0_TENSOR in node.output)
+        # right after its producer: the node list stays in topological order
+        model.graph.node.insert(producer + 1, helper.make_node("Mul", [F0_TENSOR, F0_SCALE], [scaled], name="/encoder/F0_scale"))
+        model.graph.input.append(helper.make_tensor_value_info(F0_SCALE, TensorProto.FLOAT, [1]))
         with atomic_path(out) as partial:
             onnx.save(model, str(partial))
         log.info("kokoro: wrote timed model %s", out)
@@ -120,8 +133,9 @@ class KokoroModel:
         """The phonemes the model has tokens for, one character per token."""
         return self._tokenizer.known(phonemes)
 
-    def infer(self, tokens: list[int], style_row: np.ndarray, speed: float) -> Inference:
-        audio, frames = self._session.run(None, feed(tokens, style_row, speed))
+    def infer(self, tokens: list[int], style_row: np.ndarray, speed: float, pitch: float = 0.0) -> Inference:
+        """``pitch``: semitones to move the predicted F0 by."""
+        audio, frames = self._session.run(None, feed(tokens, style_row, speed, pitch))
         audio = np.asarray(audio, np.float32).ravel()
         return Inference(audio, token_edges(frames, len(audio)))
 
@@ -131,14 +145,16 @@ def style_index(phonemes: str, rows: int) -> int:
     return min(len(phonemes), rows) - 1
 
 
-def feed(tokens: list[int], style_row: np.ndarray, speed: float) -> dict[str, np.ndarray]:
-    """The graph's inputs: the tokens between two pads, one style row, the speed."""
+def feed(tokens: list[int], style_row: np.ndarray, speed: float, pitch: float = 0.0) -> dict[str, np.ndarray]:
+    """The graph's inputs: the tokens between two pads, one style row, the speed, the F0
+    scale for a pitch change of ``pitch`` semitones."""
     if not tokens:
         raise ValueError("nothing to synthesize")
     return {
         "tokens": np.array([[0, *tokens[:MAX_TOKENS], 0]], dtype=np.int64),
         "style": np.asarray(style_row, np.float32).reshape(1, 256),
         "speed": np.array([speed], np.float32),
+        F0_SCALE: np.array([2.0 ** (pitch / 12.0)], np.float32),
     }
 
 

@@ -59,10 +59,10 @@ class TimbreModel:
         log.info("timbre model: %d decoder nodes in torch, %d tensors from upstream",
                  len(self.decoder.nodes), len(self.decoder.external))
 
-    def prepare(self, text: str, table: np.ndarray, speed: float) -> Prepared:
+    def prepare(self, text: str, table: np.ndarray, speed: float, pitch: float = 0.0) -> Prepared:
         phonemes = self.model.known(self.model.phonemize(text))
         row = style_index(phonemes, len(table))
-        values = dict(zip(self._outputs, self._session.run(None, feed(self.model.tokens(phonemes), table[row], speed))))
+        values = dict(zip(self._outputs, self._session.run(None, feed(self.model.tokens(phonemes), table[row], speed, pitch))))
         audio = np.asarray(values[_AUDIO]).ravel()
         speech = Inference(audio, token_edges(values[DURATION_TENSOR], len(audio))).speech
         return Prepared(row, {k: torch.from_numpy(values[k]) for k in self.decoder.external}, speech)

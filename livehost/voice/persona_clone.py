@@ -52,10 +52,19 @@ def clone_offline(
     result = search.run(budget_s, tick)
     from .styles import save_table
 
-    save_table(persona.folder / CLONE_TABLE, result.table)
     report = {"reference": str(reference), "reference_seconds": round(clip.seconds, 2),
-              "warnings": list(clip.warnings), "budget_s": budget_s, **result.report()}
+              "speech_seconds": round(clip.speech_seconds, 2),
+              "snr_db": None if clip.snr_db is None else round(clip.snr_db, 1),
+              "warnings": list(clip.warnings), "budget_s": budget_s, **result.report(), "kept": result.pitch_ok}
     write_atomic(persona.folder / CLONE_REPORT, json.dumps(report, indent=2) + "\n")
+    if not result.pitch_ok:
+        # The report stays, so the figures can be read; the persona keeps its voice.
+        offset, clone, ref = report["pitch_offset_st"], report["clone_pitch"], report["reference_pitch"]
+        said = "no voiced speech" if offset is None else (
+            f"median pitch {offset:+.1f} semitones off the reference's, range {clone['range_st']:.1f} vs {ref['range_st']:.1f} st")
+        raise LivehostError(f"voice clone not kept: on held-out sentences it has {said} "
+                            f"(figures in {persona.folder / CLONE_REPORT}); try a longer or cleaner clip")
+    save_table(persona.folder / CLONE_TABLE, result.table)
     spec = persona.voice.model_copy(update={
         "engine": "kokoro", "voice": CLONE_TABLE, "rate": round(min(2.0, max(0.5, result.speed)), 3),
         "pitch": round(result.pitch, 2), "reference": _keep_reference(persona, reference), "remote": None,

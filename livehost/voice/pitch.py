@@ -25,7 +25,7 @@ class PitchShift:
 
     def playback_rate(self, sample_rate: int) -> int:
         """The rate at which the engine's samples are heard; timings are relative to it."""
-        return int(round(sample_rate * self.factor))
+        return round(sample_rate * self.factor)
 
     def apply(self, pcm: np.ndarray, sample_rate: int) -> np.ndarray:
         """``pcm`` heard at the playback rate, resampled back to ``sample_rate``."""

@@ -1,7 +1,11 @@
-"""Reference clips for cloning: decode any common format, check it, trim it to its speech.
+"""Reference clips for cloning: decode any common format, check it, find its speech, take
+the stationary noise out.
 
 Problems the user can fix are errors (unreadable, silent, no speech, too little speech);
-problems that only lower the quality are warnings (clipped, too long: the rest is dropped).
+problems that only lower the quality are warnings (clipped, noisy, too long: the rest is
+dropped). The file the user gave is never changed: ``pcm`` is it trimmed to its speech (for
+servers that take a reference and for transcription), ``speech`` its voice alone (pauses and
+non-speech cut, noise reduced), which the clone is measured against.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 from livehost.errors import LivehostError
 from livehost.media.audio import dbfs, resample
 
+from .denoise import denoise
 from .wav_stream import encode_wav
 
 log = logging.getLogger(__name__)
@@ -24,7 +29,12 @@ MIN_SPEECH_S = 3.0
 MAX_SPEECH_S = 30.0  # more adds little to a speaker embedding and slows cloning down
 SILENT_DBFS = -55.0
 CLIPPED_SHARE = 0.001  # of samples at full scale
+NOISY_SNR_DB = 15.0  # below it the noise left in the clip pulls the clone away from the voice
 _EDGE_PAD_S = 0.1
+# Voice activity, frame by frame (32 ms): speech starts above the first probability and lasts
+# until it falls below the second; shorter gaps join their neighbours, shorter bursts are noise.
+_START_P, _END_P = 0.5, 0.35
+_GAP_S, _MIN_SPAN_S = 0.3, 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +43,23 @@ class ReferenceClip:
     pcm: np.ndarray  # mono float32 at SAMPLE_RATE, trimmed to speech
     source_seconds: float
     warnings: tuple[str, ...] = field(default=())
+    speech: np.ndarray | None = None  # the voice alone, noise reduced; None: pcm as it is
+    snr_db: float | None = None
 
     sample_rate = SAMPLE_RATE
 
     @property
     def seconds(self) -> float:
         return len(self.pcm) / SAMPLE_RATE
+
+    @property
+    def voice(self) -> np.ndarray:
+        """What a clone is measured against."""
+        return self.pcm if self.speech is None else self.speech
+
+    @property
+    def speech_seconds(self) -> float:
+        return len(self.voice) / SAMPLE_RATE
 
     def wav_bytes(self) -> bytes:
         """The trimmed clip as a 16-bit mono WAV, for servers that take a file."""
@@ -72,9 +93,25 @@ def decode(path: Path) -> tuple[np.ndarray, int]:
 
 def speech_spans(pcm: np.ndarray) -> list[tuple[int, int]]:
     """Where Silero VAD hears speech (samples at 16 kHz); music and noise give none."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from livehost.listen.vad import FRAME, SileroVad
 
-    return [(s["start"], s["end"]) for s in get_speech_timestamps(pcm, VadOptions(min_silence_duration_ms=300, speech_pad_ms=30))]
+    vad = SileroVad()
+    count = len(pcm) // FRAME
+    probs = [vad.probability(pcm[i * FRAME:(i + 1) * FRAME]) for i in range(count)]
+    spans: list[list[int]] = []
+    speaking = False
+    for i, p in enumerate(probs):
+        if not speaking and p >= _START_P:
+            speaking = True
+            if spans and i * FRAME - spans[-1][1] < _GAP_S * SAMPLE_RATE:
+                spans[-1][1] = (i + 1) * FRAME  # a short gap: the same span goes on
+            else:
+                spans.append([i * FRAME, (i + 1) * FRAME])
+        elif speaking and p < _END_P:
+            speaking = False
+        elif speaking:
+            spans[-1][1] = (i + 1) * FRAME
+    return [(s, e) for s, e in spans if e - s >= _MIN_SPAN_S * SAMPLE_RATE]
 
 
 def load_reference(path: Path) -> ReferenceClip:
@@ -96,16 +133,25 @@ def load_reference(path: Path) -> ReferenceClip:
             f"reference clip {path}: only {speech_s:.1f} s of speech; give at least {MIN_SPEECH_S:.0f} s"
         )
     pad = int(_EDGE_PAD_S * SAMPLE_RATE)
-    start, end = max(0, spans[0][0] - pad), min(len(pcm), spans[-1][1] + pad)
+    padded = [(max(0, s - pad), min(len(pcm), e + pad)) for s, e in spans]
+    start, end = padded[0][0], padded[-1][1]
     if speech_s > MAX_SPEECH_S:
         end = _cut_after(spans, MAX_SPEECH_S, end)
         warnings.append(f"{speech_s:.0f} s of speech: using the first {MAX_SPEECH_S:.0f} s")
     speech_share = speech_s / max((end - start) / SAMPLE_RATE, 1e-9)
     if speech_share < 0.5 and speech_s <= MAX_SPEECH_S:
         warnings.append(f"only {speech_share:.0%} of the clip is speech: music or noise under the voice lowers similarity")
+    mask = np.zeros(len(pcm), bool)
+    for s, e in padded:
+        mask[s:e] = True
+    cleaned = denoise(pcm, mask)
+    if cleaned.snr_db < NOISY_SNR_DB:
+        warnings.append(f"the speech is only {cleaned.snr_db:.0f} dB above the noise (under {NOISY_SNR_DB:.0f} dB): "
+                        "the clone will be less close; record nearer the microphone in a quieter room")
+    speech = np.concatenate([cleaned.pcm[s:min(e, end)] for s, e in padded if s < end])
     for message in warnings:
         log.warning("reference clip %s: %s", path, message)
-    return ReferenceClip(Path(path), pcm[start:end].copy(), source_seconds, tuple(warnings))
+    return ReferenceClip(Path(path), pcm[start:end].copy(), source_seconds, tuple(warnings), speech, cleaned.snr_db)
 
 
 def _cut_after(spans: list[tuple[int, int]], seconds: float, end: int) -> int:

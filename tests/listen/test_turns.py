@@ -93,6 +93,7 @@ def test_a_raised_threshold_ignores_quieter_speech():
 @pytest.mark.parametrize("text, unfinished", [
     ("I want the kettle and", True), ("so I was thinking,", True), ("what about the", True),
     ("is it waterproof?", False), ("thanks", False), ("I like it.", False), ("", False),
-    ("我想要这个还有", True), ("多少钱", False), ("and so.", False)])
+    ("我想要这个还有", True), ("多少钱", False), ("and so.", False),
+    ("is the cast iron skillet heavy,", False), ("is it the one with the,", True)])
 def test_sounds_unfinished(text, unfinished):
     assert sounds_unfinished(text) is unfinished

@@ -47,12 +47,17 @@ def test_word_timings_follow_the_audio(engine):
     assert all(rms(speech.pcm[int((w.end - 0.05) * sr): int(w.end * sr)]) > 0.005 for w in speech.words)
 
 
-def test_pitch_shift_moves_pitch_and_keeps_duration(engine):
-    shifted = create_engine(VoiceSpec(engine="kokoro", voice="jf_alpha", pitch=-4.0))
+def test_pitch_shift_moves_pitch_and_keeps_duration(engine, transcriber):
     plain_pcm = np.concatenate([c.pcm for c in engine.synthesize(TEXT)])
-    low_pcm = np.concatenate([c.pcm for c in shifted.synthesize(TEXT)])
-    assert len(low_pcm) == pytest.approx(len(plain_pcm), rel=0.05)
-    assert pitch(low_pcm, 24000).median_st == pytest.approx(pitch(plain_pcm, 24000).median_st - 4.0, abs=1.0)
+    plain = pitch(plain_pcm, 24000).median_st
+    # The F0 inside the model moves: an octave down is still speech Whisper follows. The model follows
+    # the scale less than fully that far (-10.7 st measured), which cloning measures and corrects.
+    for semitones, tolerance in ((-4.0, 1.0), (-12.0, 1.8)):
+        shifted = create_engine(VoiceSpec(engine="kokoro", voice="jf_alpha", pitch=semitones))
+        low_pcm = np.concatenate([c.pcm for c in shifted.synthesize(TEXT)])
+        assert len(low_pcm) == pytest.approx(len(plain_pcm), rel=0.05)
+        assert pitch(low_pcm, 24000).median_st == pytest.approx(plain + semitones, abs=tolerance)
+    assert word_error_rate(TEXT, transcriber.transcribe(low_pcm, 24000)) <= 0.15  # 2 of 16 words measured
 
 
 def test_blends_and_style_tables(tmp_path):

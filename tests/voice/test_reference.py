@@ -23,6 +23,7 @@ def test_formats_rates_and_stereo_load_and_silence_is_trimmed(tmp_path, speech, 
     assert clip.seconds == pytest.approx(plain.seconds, abs=0.3)  # the 5 s of silence are gone
     assert not clip.warnings
     assert clip.wav_bytes()[:4] == b"RIFF"
+    assert clip.speech_seconds == pytest.approx(plain.speech_seconds, abs=0.3) and clip.speech_seconds >= 3.0
 
 
 def test_too_short_silent_music_and_missing_are_errors(tmp_path, speech):
@@ -51,3 +52,23 @@ def test_clipped_and_too_long_clips_warn(tmp_path, speech):
     clip = load_reference(encode_audio(tmp_path / "long.flac", long, sr))
     assert any("using the first" in w for w in clip.warnings)
     assert MAX_SPEECH_S <= clip.seconds < clip.source_seconds - 5  # speech kept up to the limit, pauses too
+
+
+def test_noise_is_estimated_reduced_and_warned_about(tmp_path, speech):
+    pcm, sr = speech
+    rng = np.random.default_rng(0)
+    clean = load_reference(encode_audio(tmp_path / "clean.wav", pcm, sr))
+    hum = 0.02 * np.sin(2 * np.pi * 100 * np.arange(len(pcm) + 2 * sr) / sr)
+    noisy_pcm = np.concatenate([np.zeros(sr), pcm, np.zeros(sr)]) + hum + rng.normal(0, 0.02, len(pcm) + 2 * sr)
+    noisy = load_reference(encode_audio(tmp_path / "noisy.flac", noisy_pcm.astype(np.float32), sr))
+    assert clean.snr_db > 25 and noisy.snr_db < 15
+    assert any("dB above the noise" in w for w in noisy.warnings) and not clean.warnings
+    # the noise step: to the speaker encoder the cleaned speech is much closer to the clean
+    # recording than the noisy clip is (0.91 against 0.75 measured)
+    from livehost.voice.speaker import SpeakerEncoder, similarity
+
+    encoder = SpeakerEncoder()
+    target = encoder.embed(clean.voice, sr)
+    raw, cleaned = (similarity(encoder.embed(x, sr), target) for x in (noisy.pcm, noisy.voice))
+    assert cleaned > 0.85 and cleaned > raw + 0.1
+    assert noisy.path.read_bytes() == (tmp_path / "noisy.flac").read_bytes()  # the user's clip as it was
