@@ -112,6 +112,7 @@ class _Job:
 _WORD = re.compile(r"\w+")
 _ERLE_FRAMES = round(1.5 * SAMPLE_RATE / FRAME)
 _ERLE_RECENT = round(0.3 * SAMPLE_RATE / FRAME)
+_ECHO_FLOOR = 1e-5  # mean power (-50 dBFS): below it the mic hears no host to cancel
 
 
 def _words(text: str) -> list[str]:
@@ -300,6 +301,7 @@ class Listener:
     def _track_erle(self, clean: np.ndarray, raw: np.ndarray) -> None:
         self._erle.append((float(np.dot(clean, clean)), float(np.dot(raw, raw))))
         self._erle_seconds += FRAME / SAMPLE_RATE
+        self._converged()  # latch it while only the host is heard, not at a person's onset
 
     def erle_db(self) -> float | None:
         """How much of the host's voice the canceller removes (its echo return loss
@@ -315,10 +317,13 @@ class Listener:
         """Once the canceller has adapted to the room it stays adapted (latched): a person
         talking over the host lowers the measure without the canceller getting any worse, and
         a brief re-adaptation after a glitch is covered by the other echo rules."""
-        if not self._adapted:
+        if not self._adapted and (frames := list(self._erle)[:-_ERLE_RECENT]):
+            heard = sum(raw for _, raw in frames) / (len(frames) * FRAME)  # mean power of the echo
             erle = self.erle_db()
-            self._adapted = (self._erle_seconds >= 1.0 and erle is not None
-                             and erle >= self.config.echo_converged_db)
+            if heard >= _ECHO_FLOOR:
+                self._adapted = self._erle_seconds >= 1.0 and erle >= self.config.echo_converged_db
+            else:  # the mic does not hear the host (yet?): after 3 s, there is no echo to cancel
+                self._adapted = self._erle_seconds >= 3.0
         return self._adapted
 
     def _residual_db(self) -> float:

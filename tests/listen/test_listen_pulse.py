@@ -51,12 +51,17 @@ def livehost_cli_module():
     return run
 
 
-def _wait_done(host: HostProcess, timeout: float = 60.0) -> None:
-    """Until the host started speaking and then stayed quiet for a second."""
+def _wait_speaking(host: HostProcess, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not host.status()["speaking"]:
         assert time.monotonic() < deadline, "the host did not start speaking"
         time.sleep(0.05)
+
+
+def _wait_done(host: HostProcess, timeout: float = 60.0) -> None:
+    """Until the host started speaking and then stayed quiet for a second."""
+    deadline = time.monotonic() + timeout
+    _wait_speaking(host, timeout)
     quiet_since = None
     while quiet_since is None or time.monotonic() - quiet_since < 1.0:
         assert time.monotonic() < deadline, "the host did not stop speaking"
@@ -92,10 +97,7 @@ def test_the_host_hears_answers_and_stops_when_talked_over(tmp_path, questions):
 
             # 2. talked over while answering: it stops (barge-in), then answers the new turn
             host.say(LONG_LINE)
-            deadline = time.monotonic() + 30
-            while not host.status()["speaking"]:
-                assert time.monotonic() < deadline, "the host did not start speaking"
-                time.sleep(0.05)
+            _wait_speaking(host)
             time.sleep(0.5)
             pulse.play(RECORDING, "room")
             interrupt = events.wait(lambda e: e["event"] == "interrupt" and e["reason"] == "barge-in", 15,
@@ -144,10 +146,7 @@ def test_on_speakers_the_host_never_answers_or_interrupts_itself(tmp_path, quest
 
             # talked over on speakers: a person over the host's voice still stops it
             host.say(LONG_LINE)
-            deadline = time.monotonic() + 30
-            while not host.status()["speaking"]:
-                assert time.monotonic() < deadline, "the host did not start speaking"
-                time.sleep(0.05)
+            _wait_speaking(host)
             time.sleep(1.5)
             pulse.play(RECORDING, "room")
             try:
