@@ -151,7 +151,7 @@ class Listener:
         # per frame while only the host speaks: (cleaned, raw) energy; and seconds of it seen
         self._erle: deque[tuple[float, float]] = deque(maxlen=_ERLE_FRAMES)
         self._erle_seconds = 0.0
-        self._adapted = False  # the canceller has adapted to the room
+        self._adapted = ""  # "erle": the canceller has adapted; "no echo": nothing to adapt to
         self._unconverged = False  # this turn
         self._counts = {"turns": 0, "false_starts": 0, "barge_ins": 0, "echo_dropped": 0,
                         "unusable": 0, "partials": 0}
@@ -317,14 +317,14 @@ class Listener:
         """Once the canceller has adapted to the room it stays adapted (latched): a person
         talking over the host lowers the measure without the canceller getting any worse, and
         a brief re-adaptation after a glitch is covered by the other echo rules."""
-        if not self._adapted and (frames := list(self._erle)[:-_ERLE_RECENT]):
+        if self._adapted != "erle" and (frames := list(self._erle)[:-_ERLE_RECENT]):
             heard = sum(raw for _, raw in frames) / (len(frames) * FRAME)  # mean power of the echo
-            erle = self.erle_db()
-            if heard >= _ECHO_FLOOR:
-                self._adapted = self._erle_seconds >= 1.0 and erle >= self.config.echo_converged_db
-            else:  # the mic does not hear the host (yet?): after 3 s, there is no echo to cancel
-                self._adapted = self._erle_seconds >= 3.0
-        return self._adapted
+            if heard >= _ECHO_FLOOR:  # an echo (perhaps new: a speaker turned on) to cancel
+                erle = self.erle_db()
+                self._adapted = "erle" if erle >= self.config.echo_converged_db else ""
+            elif not self._adapted and self._erle_seconds >= 3.0:
+                self._adapted = "no echo"  # the mic does not hear the host: nothing to cancel
+        return bool(self._adapted)
 
     def _residual_db(self) -> float:
         """How much of the turn's energy the echo canceller left (0 dB: all of it)."""

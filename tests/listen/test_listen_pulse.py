@@ -143,13 +143,3 @@ def test_on_speakers_the_host_never_answers_or_interrupts_itself(tmp_path, quest
             except AssertionError as exc:
                 raise AssertionError(f"{exc}: {host.status()['listen']}; {events.events[-5:]}") from None
             assert "kettle" in heard["text"].lower(), heard
-
-            # talked over on speakers: a person over the host's voice still stops it
-            host.say(LONG_LINE)
-            _wait_speaking(host)
-            time.sleep(1.5)
-            pulse.play(RECORDING, "room")
-            try:
-                events.wait(lambda e: e["event"] == "interrupt" and e["reason"] == "barge-in", 15, "barge-in")
-            except AssertionError as exc:
-                raise AssertionError(f"{exc}: {host.status()['listen']}") from None
