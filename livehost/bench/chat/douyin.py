@@ -5,13 +5,12 @@ so this "Server" is a sender; ``start``/``stop`` open and close its HTTP client.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import secrets
 import time
 
 import httpx
 
+from livehost.bench.chat.push import PushSender, encode
 from livehost.sources.douyin import DEFAULT_PATH, SECRET_ENV, DouyinSource, signature
 
 ROOM = "7391234567890123456"
@@ -44,29 +43,13 @@ def fansclub(user: str, msg_id: str, reason: int = 2, level: int = 1) -> dict:
     return {**_viewer(user, msg_id), "fansclub_reason_type": reason, "fansclub_level": level}
 
 
-def encode(items: list[dict]) -> bytes:
-    return json.dumps(items, ensure_ascii=False).encode()
+class Server(PushSender):
+    platform, default_path, secret_env = "douyin", DEFAULT_PATH, SECRET_ENV
 
-
-class Server:
     def __init__(self, base_url: str, secret: str | None = None, *, path: str = DEFAULT_PATH,
                  room: str = ROOM) -> None:
-        self.base_url, self.path, self.room = base_url.rstrip("/"), path, room
-        self.secret = secret if secret is not None else os.environ[SECRET_ENV]
-        self.connections = 0  # pushes the source answered 2xx
-        self._client: httpx.Client | None = None
-
-    @property
-    def spec(self) -> str:
-        return "douyin" if self.path == DEFAULT_PATH else f"douyin?path={self.path}"
-
-    def start(self) -> None:
-        self._client = httpx.Client(base_url=self.base_url, timeout=5.0)
-
-    def stop(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        super().__init__(base_url, secret, path)
+        self.room = room
 
     def push(self, msg_type: str, items: list[dict]) -> httpx.Response:
         """One signed push of ``items`` (dicts as ``comment``/``gift``/``fansclub`` make)."""
@@ -75,21 +58,12 @@ class Server:
     def post(self, msg_type: str, body: bytes,
              headers: dict[str, str] | None = None) -> httpx.Response:
         """``body`` signed as the platform signs it, unless ``headers`` are given."""
-        if self._client is None:
-            raise RuntimeError("douyin sender: start() it first")
         if headers is None:
             headers = signed_headers(msg_type, body, self.secret, self.room)
-        response = self._client.post(self.path, content=body, headers=headers)
-        if response.is_success:
-            self.connections += 1
-        return response
+        return self._send(body, headers)
 
     def send_chat(self, user: str, text: str, msg_id: str) -> httpx.Response:
         return self.push("live_comment", [comment(user, text, msg_id)])
-
-    def drop(self, down_s: float) -> None:
-        """Nothing to do: a push platform holds no connection, and an outage on its side is
-        only a pause between pushes."""
 
 
 def parse_throughput(n: int, batch: int = 100) -> float:
