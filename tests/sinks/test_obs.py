@@ -60,7 +60,8 @@ def test_obs_media_source_shows_the_avatar_from_srt(tmp_path):
         image = np.asarray(shot)
         late_ticks = host.status()["late_ticks"]
     frames = recorded_thumbnails(recording)
-    assert len(frames) > 100
+    # the host recorded the whole time OBS was connecting (a second or more, however fast OBS was)
+    assert len(frames) >= 25, f"only {len(frames)} frames recorded"
     # the same picture OBS showed is among what the host sent: the avatar, not a blank or the pattern
     best = max(float(np.sum(thumbnail(image) * f)) for f in frames)
     assert best > 0.9, f"best correlation {best:.3f} with {len(frames)} recorded frames"
