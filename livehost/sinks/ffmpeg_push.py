@@ -216,7 +216,8 @@ def _grow_pipe(fd: int) -> None:
 class FfmpegPushSink(ThreadedSink):
     """Pushes ticks to ``target``, restarting ffmpeg with backoff whenever it exits.
 
-    ``state`` is "connecting", "live" or "retrying: <why>" (masked), for status pages.
+    ``state`` is "connecting", "live" or "retrying: <why>" (masked), for status pages; after
+    a failure it stays "retrying" through the restart until the server takes the stream.
     ``restarts`` counts ffmpeg restarts after the first start.
     """
 
@@ -235,6 +236,7 @@ class FfmpegPushSink(ThreadedSink):
         self.backoff = backoff or Backoff()
         self.state = "connecting"
         self.restarts = 0
+        self._down_why: str | None = None  # the last failure, until ffmpeg is live again
         self._encoder: _Encoder | None = None
         self._down = threading.Event()  # set while waiting to restart: offer() drops at once
         self._closing = threading.Event()
@@ -273,11 +275,13 @@ class FfmpegPushSink(ThreadedSink):
         self._launch(spec)
 
     def _launch(self, spec: StreamSpec) -> None:
-        self.state = "connecting"
+        if self._down_why is None:
+            self.state = "connecting"
         self._encoder = _Encoder(self.target, spec, self.settings, self._went_live)
         log.info("sink %s: pushing to %s", self.name, self.target.shown)
 
     def _went_live(self) -> None:
+        self._down_why = None
         self.state = "live"
         self.backoff.reset()
 
@@ -298,6 +302,7 @@ class FfmpegPushSink(ThreadedSink):
                 self._encoder.stop(timeout=1.0)
                 self._encoder = None
             delay = self.backoff.next_delay()
+            self._down_why = why
             self.state = f"retrying: {why}"
             log.warning("sink %s: %s; restarting in %.1f s", self.name, why, delay)
             self._down.set()
@@ -312,3 +317,5 @@ class FfmpegPushSink(ThreadedSink):
         if self._encoder is not None:
             self._encoder.stop(timeout=5.0)
             self._encoder = None
+        if ok and self._down_why is not None:  # closed mid-restart: it never came back
+            raise ConnectionError(f"{self.target.shown} was down at close: {self._down_why}")
