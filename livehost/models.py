@@ -8,6 +8,7 @@ them, and what each missing one disables.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 from collections.abc import Callable
@@ -43,6 +44,25 @@ class ResolvedModel:
     @property
     def license(self) -> str:
         return self.card.license
+
+
+def cache_dir() -> Path:
+    """Where models derived from packaged ones are kept: $LIVEHOST_CACHE, else
+    $XDG_CACHE_HOME/livehost (~/.cache/livehost)."""
+    base = os.environ.get("LIVEHOST_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "livehost"
+    )
+    path = Path(base)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def derived_path(source: Path, kind: str, version: str, suffix: str) -> Path:
+    """The cache file for ``kind`` built from ``source``: a new name whenever the source
+    file or the way it is built (``version``) changes."""
+    stat = source.stat()
+    key = hashlib.sha1(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{version}".encode()).hexdigest()[:12]
+    return cache_dir() / f"{kind}-{key}{suffix}"
 
 
 def package_dir(module: str) -> Path:

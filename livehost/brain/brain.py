@@ -23,6 +23,7 @@ from livehost.brain.llm.base import LLMBackend, LLMError
 from livehost.brain.llm.budget import with_budget
 from livehost.brain.memory import ConversationMemory, ViewerMemory
 from livehost.brain.prompt import build_request, system_prompt, turn_content
+from livehost.brain.repetition import COPIED, repetition, units
 from livehost.brain.safety import InputGuard, OutputGuard, deflection_for
 from livehost.brain.sentences import sentences_from_text
 from livehost.brain.stream import SentenceStream
@@ -262,6 +263,9 @@ class Brain:
                     outcome = self._vet(reply, lookup, sentence)
                     if outcome is _STOP:
                         cancel.set()
+                        if not reply.sentences:  # a loop from the first word: nothing of it is said
+                            reply.source = Source.FALLBACK
+                            yield from self._fixed(reply, self.fallback_line(), start)
                         return
                     yield from self._emit(reply, outcome, start)
                     if _whole_sentences(reply) >= spec.max_sentences:
@@ -295,6 +299,11 @@ class Brain:
     def _vet(self, reply: Reply, lookup: Lookup, sentence: Sentence) -> list[Sentence] | object:
         """What to speak for one sentence of the model's: itself, the catalogue's answer in
         its place, nothing, or _STOP to end the reply."""
+        loop = repetition(sentence.text, [s.text for s in reply.sentences], self._last_answer(reply.message))
+        if loop is not None:
+            log.info("reply sentence left out, %s: %s", loop, sentence.text[:80])
+            reply.reason = loop
+            return [] if loop == COPIED else _STOP  # a loop, once started, goes on: stop the model
         verdict = self.output_guard.check(sentence.text, reply.text)
         if not verdict.allowed:
             reply.reason = f"output {verdict.category}"
@@ -313,6 +322,13 @@ class Brain:
             reply.source = Source.CATALOGUE
         reply.replaced = True
         return self.sentences(lookup.replacement)
+
+    def _last_answer(self, message: ChatMessage) -> str:
+        """The previous reply, unless it answered this same question (then saying it again is right)."""
+        last = self.memory.last()
+        if last is None or units(last.question) == units(message.text):
+            return ""
+        return last.reply
 
     def _emit(self, reply: Reply, sentences: list[Sentence], start: float) -> Iterator[Utterance]:
         for sentence in sentences:

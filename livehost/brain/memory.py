@@ -53,6 +53,10 @@ class ConversationMemory:
             turns.append(ChatTurn("assistant", e.reply or "(interrupted before answering)"))
         return turns
 
+    def last(self) -> Exchange | None:
+        with self._lock:
+            return self._exchanges[-1] if self._exchanges else None
+
     def clear(self) -> None:
         with self._lock:
             self._exchanges.clear()

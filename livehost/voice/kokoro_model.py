@@ -11,9 +11,7 @@ audio per call, but the decoder needs that lead-in: Whisper's word error rate do
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +21,7 @@ import numpy as np
 
 from livehost import models
 from livehost.errors import LivehostError
+from livehost.models import derived_path
 from livehost.sinks.atomic import atomic_path
 
 log = logging.getLogger(__name__)
@@ -37,21 +36,10 @@ _GRAPH_VERSION = "f0-2"  # bump when the cached copy's edits change
 _build_lock = threading.Lock()
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("LIVEHOST_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "livehost"
-    )
-    path = Path(base)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def timed_model(source: Path) -> Path:
     """A copy of the Kokoro graph that also outputs token durations and takes an F0 scale
     (built once, cached)."""
-    stat = source.stat()
-    key = hashlib.sha1(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{_GRAPH_VERSION}".encode()).hexdigest()[:12]
-    out = cache_dir() / f"kokoro-timed-{key}.onnx"
+    out = derived_path(source, "kokoro-timed", _GRAPH_VERSION, ".onnx")
     with _build_lock:
         if out.is_file():
             return out

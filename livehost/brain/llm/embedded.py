@@ -15,6 +15,7 @@ import logging
 import os
 import queue
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -69,7 +70,26 @@ class EmbeddedBackend:
             raise LivehostError(
                 f"llm.model: llama.cpp could not load {self.model} (is it a GGUF model that fits in memory?)"
             ) from None
+        self._wait_until_serving(started)
         log.info("LLM %s loaded in %.2f s", self.name, time.perf_counter() - started)
+
+    def _wait_until_serving(self, started: float, timeout_s: float = 10.0) -> None:
+        """Until the server's HTTP loop answers on its socket. Destroying the server before
+        that loop has started leaves its thread running and the destructor waiting for it
+        forever (seen in about one close in three right after loading)."""
+        path = os.path.join(self._socket_dir, "llm.sock")
+        while time.perf_counter() - started < timeout_s:
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    probe.settimeout(1.0)
+                    probe.connect(path)
+                    probe.sendall(b"GET /health HTTP/1.1\r\nHost: llm\r\nConnection: close\r\n\r\n")
+                    if probe.recv(16).startswith(b"HTTP/"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        log.warning("LLM %s: its server did not answer on %s within %.0f s", self.name, path, timeout_s)
 
     def close(self) -> None:
         # A request still inside llama.cpp when the server is destroyed aborts the process

@@ -85,12 +85,15 @@ def create_backend(spec: LLMSpec, persona_folder: Path | None = None) -> LLMBack
         return TransformersBackend(_model_folder(spec.model, persona_folder), spec.device)
     from .embedded import EmbeddedBackend
 
-    explicit = None
     if spec.model:
-        explicit = _local(spec.model, persona_folder)
-        if not explicit.is_file():
-            raise LivehostError(f"llm.model: GGUF file {explicit} does not exist")
-    return EmbeddedBackend(resolve(EMBEDDED_MODEL, explicit).path, threads=spec.threads, context=spec.context)
+        model = _local(spec.model, persona_folder)
+        if not model.is_file():
+            raise LivehostError(f"llm.model: GGUF file {model} does not exist")
+    else:  # the packaged model, in the type llama.cpp runs fastest on a CPU (a user's runs as given)
+        from .requantize import fast_copy
+
+        model = fast_copy(resolve(EMBEDDED_MODEL).path)
+    return EmbeddedBackend(model, threads=spec.threads, context=spec.context)
 
 
 def _local(text: str, persona_folder: Path | None) -> Path:
