@@ -60,6 +60,10 @@ class EmbeddedBackend:
         params.n_parallel = 1  # one reply at a time: its slot keeps the system prompt cached
         params.cache_ram_mib = 0  # no extra host-memory prompt cache: memory stays flat over hours
         params.cpuparams.n_threads = params.cpuparams_batch.n_threads = self.threads
+        # Below the render loop: on a busy machine the face and voice keep their ticks and the
+        # model takes what is left (on an idle one it runs as fast as ever).
+        low = xllamacpp.ggml_sched_priority.GGML_SCHED_PRIO_LOW
+        params.cpuparams.priority = params.cpuparams_batch.priority = low
         params.hostnames = [os.path.join(self._socket_dir, "llm.sock")]
         params.verbosity = 0  # quiet: errors come back with each request
         started = time.perf_counter()

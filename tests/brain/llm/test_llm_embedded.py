@@ -65,6 +65,21 @@ def test_streams_a_reply(backend):
     assert backend.name.startswith("embedded SmolLM2-135M-Instruct")
 
 
+def niceness_of_threads() -> list[int]:
+    return [int(Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+            for tid in os.listdir("/proc/self/task")]
+
+
+def test_the_models_threads_run_below_the_render_loop(backend):
+    seen = []
+    for i, _ in enumerate(backend.stream(ask("Tell the chat a long story about kettles.", max_tokens=48),
+                                         threading.Event())):
+        if i == 10:
+            seen = niceness_of_threads()
+    assert max(seen) > 0, seen  # llama.cpp's compute threads, lowered by the backend
+    assert os.nice(0) == 0  # the caller's thread (the render loop's, live) is left as it was
+
+
 def test_the_system_prompt_is_evaluated_once(backend):
     list(backend.stream(ask("How much is the K3 kettle?", max_tokens=8), threading.Event()))
     list(backend.stream(ask("Which kettle is the biggest?", max_tokens=8), threading.Event()))
