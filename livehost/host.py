@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from livehost.brain.brain import Brain, Reply
 from livehost.channel import Channel
 from livehost.config import Settings
+from livehost.heap import HeapTrimmer
 from livehost.listen.listener import Listener
 from livehost.media.clock import RealtimePacer
 from livehost.media.events import EventBus
@@ -171,6 +172,7 @@ class LiveHost:
         self._says = 0
         self._user_since: float | None = None  # monotonic: a user started speaking (the mic)
         self._sentence_lines = SentenceLines()  # the render thread's only
+        self.heap = HeapTrimmer()  # trimmed from the brain thread, never the render loop
         self._brain_thread = threading.Thread(target=self._brain_loop, name="brain", daemon=True)
 
     # -- HostControl (the API and the console call these, from any thread) ----------------
@@ -231,6 +233,7 @@ class LiveHost:
             "llm": None if backend is None else {"backend": backend.name, **health_dict(backend.health)},
             "voice": {"failures": self.channel.voice.failures, "warming": self.channel.voice.warming},
             "listen": None if self.listener is None else self.listener.stats(),
+            "memory": self.heap.stats(),
         }
 
     def publish(self, event: dict) -> None:
@@ -292,6 +295,7 @@ class LiveHost:
     def _brain_loop(self) -> None:
         was_speaking = False
         while not self._stop.is_set():
+            self.heap.maybe_trim()
             speaking = self.channel.voice.busy or self.channel.timeline.playing
             if was_speaking and not speaking:
                 self.queue.reset_idle()  # quiet time counts from the end of the speech

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from livehost.heap import TRIM_EVERY_S, rss_mb
+
 from .common import progress
 
 QUESTIONS = [
@@ -156,11 +158,6 @@ def summary(answers: list[dict]) -> dict:
     }
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
 async def _flood(url: str, token: str, seconds: float, rate: float) -> tuple[int, list[str], int]:
     """Post at ``rate`` messages a second for ``seconds``; 1 in PAID_EVERY paid. Returns
     (posted, paid ids, errors)."""
@@ -252,6 +249,12 @@ def flood(running: RunningHost, seconds: float, rate: float) -> dict:
     done.set()
     collector.join(timeout=2)
     gc.collect()
+    rss_peak = rss_mb()
+    # the host hands freed heap back to the system once a minute: RSS as it stands after that
+    trims = running.host.heap.trims
+    deadline = time.monotonic() + TRIM_EVERY_S + 10
+    while running.host.heap.trims == trims and time.monotonic() < deadline:
+        time.sleep(0.5)
     rss_after = rss_mb()
     fps = float(running.host.channel.clock.fps)
     return {
@@ -260,6 +263,7 @@ def flood(running: RunningHost, seconds: float, rate: float) -> dict:
         "ticks": ticks, "ticks_expected": round(wall * fps), "late_ticks": late,
         "rss_before_mb": round(rss_before, 1), "rss_after_mb": round(rss_after, 1),
         "rss_growth_mb": round(rss_after - rss_before, 1),
+        "rss_growth_before_trim_mb": round(rss_peak - rss_before, 1),
         "paid": len(paid), "paid_answered_or_thanked": len(set(paid) & handled),
         "queue": running.host.queue.stats()["drops"],
     }

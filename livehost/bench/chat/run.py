@@ -31,6 +31,7 @@ from typing import NoReturn, Self
 import numpy as np
 
 from livehost.bench.common import progress, single_core
+from livehost.heap import rss_mb
 
 PULL = ("twitch", "youtube", "bilibili")  # the source connects to the platform
 PUSH = ("douyin", "webhook")  # the platform posts to the API server
@@ -128,11 +129,6 @@ def host_side(specs: list[str], env: dict[str, str], out, stop,
     supervisor.stop()
     out.put(("status", statuses()))
     out.put(("done",))
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 # -- this side: the servers, and what each message did -------------------------------------------
