@@ -11,7 +11,8 @@ For one sentence and the retrieval it answers:
   ("9 am" is "9:00").
 - Every money amount must be a money fact (value and currency), every other number a fact,
   however it is written (34.9 = 34,90 = €34.90 = "34 euros 90"; twelve = 12). Numbers
-  inside a product's own name do not count.
+  inside a product's own name do not count. A range ("2-3 days", "between 20 and 30 euros")
+  must be a range of the facts, not two numbers taken from different ones.
 - "sold out" / "in stock" must agree with the subject's stock.
 - A product noun the knowledge never uses ("our toasters") is an invented product, unless
   the sentence says the shop does not carry it.
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from livehost.brain.knowledge.matching import Matcher
-from livehost.brain.knowledge.numbers import Quantity, quantities, same_number, spoken_amount
+from livehost.brain.knowledge.numbers import Quantity, quantities, ranges, same_number, spoken_amount
 from livehost.brain.knowledge.records import FaqEntry, Knowledge, Product
 from livehost.brain.knowledge.retrieval import Retrieval
 from livehost.brain.knowledge.text import normalize
@@ -50,9 +51,12 @@ class _Facts:
     money: list[Quantity] = field(default_factory=list)
     numbers: list[tuple[Decimal, str | None]] = field(default_factory=list)  # (value, unit)
     times: list[Decimal] = field(default_factory=list)
+    ranges: list[tuple[Decimal, Decimal]] = field(default_factory=list)
 
     def add_text(self, text: str) -> None:
-        for q in quantities(normalize(text)):
+        text = normalize(text)
+        self.ranges += [(low, high) for low, high, _ in ranges(text)]
+        for q in quantities(text):
             if q.kind == "money":
                 self.money.append(q)
                 self.numbers.append((q.value, None))
@@ -87,6 +91,9 @@ class _Facts:
     def has_time(self, value: Decimal) -> bool:
         return value in self.times
 
+    def has_range(self, low: Decimal, high: Decimal) -> bool:
+        return any(same_number(low, a) and same_number(high, b) for a, b in self.ranges)
+
 
 class GroundingChecker:
     def __init__(self, knowledge: Knowledge) -> None:
@@ -116,6 +123,8 @@ class GroundingChecker:
         for m in mentions:  # "the 2-cup teapot": the 2 is the name, not a claim
             masked = masked[: m.start] + " " * (m.end - m.start) + masked[m.end :]
         problems = [p for q in quantities(masked) if (p := self._number_problem(q, facts, subject))]
+        problems += [f"range {said!r} is not in the retrieved facts"
+                     for low, high, said in ranges(masked) if not facts.has_range(low, high)]
         problems += self._stock_problems(text, subject)
         if not _DOES_NOT_CARRY.search(text):
             problems += [

@@ -97,10 +97,35 @@ _ZH_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万]{2,}
 def quantities(text: str) -> list[Quantity]:
     """The quantities in ``text``, in order. Words that merely contain a number's spelling
     ("someone", "often") are not numbers; nor is a lone "one" ("the blue one")."""
+    return [q for _, _, q in _located(text)]
+
+
+def ranges(text: str) -> list[tuple[Decimal, Decimal, str]]:
+    """(low, high, as written) for each "2-4", "2 to 4", "between 2 and 4", "2到4" in ``text``:
+    a range is a claim of its own, whose ends may each be true alone ("2 to 4 days in France,
+    3 to 7 elsewhere" does not say "2-3 days")."""
+    found = _located(text)
+    out = []
+    for (_, a_end, a), (b_start, b_end, b) in zip(found, found[1:]):
+        if a.kind != b.kind and "money" not in (a.kind, b.kind):
+            continue
+        between = text[a_end:b_start]
+        start = text.rfind(a.text, 0, a_end)
+        if _RANGE_JOIN.fullmatch(between) or (_AND.fullmatch(between) and _BETWEEN.search(text, 0, start)):
+            out.append((a.value, b.value, text[start:b_end]))
+    return out
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|—|~|～|to|until|through|到|至)\s*")
+_AND = re.compile(r"\s*(?:and|和)\s*")
+_BETWEEN = re.compile(r"(?:between|在)\s*$")
+
+
+def _located(text: str) -> list[tuple[int, int, Quantity]]:
     times = [(m.start(), m.end(), q) for m in _TIME.finditer(text) if (q := _time(m)) is not None]
     numbers = [n for n in _numbers(text) if not any(s < n[1] and n[0] < e for s, e, _ in times)]
     found = times + _read_amounts(text, sorted(numbers))
-    return [q for _, _, q in sorted(found, key=lambda f: f[0])]
+    return sorted(found, key=lambda f: f[0])
 
 
 def _time(m: re.Match[str]) -> Quantity | None:

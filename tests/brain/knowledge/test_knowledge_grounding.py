@@ -87,6 +87,22 @@ def test_passage_and_faq_numbers_count(checker, lexical):
     assert not checker.check("You can return it within 14 days.", returns).ok
 
 
+@pytest.mark.parametrize("sentence", ["Shipping takes 2-3 days to Germany.", "It arrives in 3 to 4 days.",
+                                      "Delivery is between 2 and 7 working days.", "送货需要2到3天。"])
+def test_a_range_made_of_numbers_from_different_facts_is_caught(checker, lexical, sentence):
+    # the facts: "2 to 4 working days in France, 3 to 7 elsewhere": each end is true alone
+    shipping = lexical.search("how long does shipping take?")
+    result = checker.check(sentence, shipping)
+    assert not result.ok and any(p.startswith("range ") for p in result.problems), result.problems
+
+
+def test_the_facts_own_ranges_pass_however_joined(checker, lexical):
+    shipping = lexical.search("how long does shipping take?")
+    for sentence in ("Delivery takes 2-4 working days in France.", "Elsewhere in the EU it's 3 – 7 days.",
+                     "Between 3 and 7 days outside France.", "法国2到4个工作日。"):
+        assert checker.check(sentence, shipping).ok, sentence
+
+
 def test_saying_the_shop_does_not_carry_something_is_fine(checker, lexical):
     toasters = lexical.search("do you sell toasters?")
     assert checker.check("Sorry, we don't carry toasters.", toasters).ok
