@@ -308,7 +308,7 @@ class FfmpegPushSink(ThreadedSink):
             self._down.set()
             try:
                 if self._closing.wait(delay):
-                    raise ConnectionError(f"{self.target.shown} was down at close: {why}")
+                    raise self._down_at_close()
             finally:
                 self._down.clear()
             self.restarts += 1
@@ -318,4 +318,7 @@ class FfmpegPushSink(ThreadedSink):
             self._encoder.stop(timeout=5.0)
             self._encoder = None
         if ok and self._down_why is not None:  # closed mid-restart: it never came back
-            raise ConnectionError(f"{self.target.shown} was down at close: {self._down_why}")
+            raise self._down_at_close()
+
+    def _down_at_close(self) -> ConnectionError:
+        return ConnectionError(f"{self.target.shown} was down at close: {self._down_why}")

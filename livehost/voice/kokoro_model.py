@@ -5,8 +5,9 @@ The packaged int8 export only outputs audio. The graph does compute each token's
 tensor as a second output once, in a cached copy of the model, so lip-sync gets real phoneme
 timings instead of guesses. The same copy takes a third input, ``f0_scale``, that multiplies
 the predicted F0 curve before the decoder reads it: the voice's pitch moves while its timbre
-(the formants the decoder makes) stays, and Whisper still understands it an octave away. (Capping the pad tokens' durations would save ~0.6 s of decoded
-audio per call, but the decoder needs that lead-in: Whisper's word error rate doubled.)
+(the formants the decoder makes) stays, and Whisper still understands it an octave away.
+(Capping the pad tokens' durations would save ~0.6 s of decoded audio per call, but the
+decoder needs that lead-in: Whisper's word error rate doubled.)
 """
 
 from __future__ import annotations

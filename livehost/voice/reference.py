@@ -31,9 +31,7 @@ SILENT_DBFS = -55.0
 CLIPPED_SHARE = 0.001  # of samples at full scale
 NOISY_SNR_DB = 15.0  # below it the noise left in the clip pulls the clone away from the voice
 _EDGE_PAD_S = 0.1
-# Voice activity, frame by frame (32 ms): speech starts above the first probability and lasts
-# until it falls below the second; shorter gaps join their neighbours, shorter bursts are noise.
-_START_P, _END_P = 0.5, 0.35
+# Speech spans: shorter gaps join their neighbours, shorter bursts of voice are noise.
 _GAP_S, _MIN_SPAN_S = 0.3, 0.2
 
 
@@ -92,26 +90,24 @@ def decode(path: Path) -> tuple[np.ndarray, int]:
 
 
 def speech_spans(pcm: np.ndarray) -> list[tuple[int, int]]:
-    """Where Silero VAD hears speech (samples at 16 kHz); music and noise give none."""
+    """Where Silero VAD hears speech (samples at 16 kHz); music and noise give none. The
+    listener's turn detector does the segmenting: gaps under _GAP_S join, bursts under
+    _MIN_SPAN_S of voice are noise."""
+    from livehost.listen.turns import TurnConfig, TurnDetector, TurnEnd
     from livehost.listen.vad import FRAME, SileroVad
 
     vad = SileroVad()
-    count = len(pcm) // FRAME
-    probs = [vad.probability(pcm[i * FRAME:(i + 1) * FRAME]) for i in range(count)]
-    spans: list[list[int]] = []
-    speaking = False
-    for i, p in enumerate(probs):
-        if not speaking and p >= _START_P:
-            speaking = True
-            if spans and i * FRAME - spans[-1][1] < _GAP_S * SAMPLE_RATE:
-                spans[-1][1] = (i + 1) * FRAME  # a short gap: the same span goes on
-            else:
-                spans.append([i * FRAME, (i + 1) * FRAME])
-        elif speaking and p < _END_P:
-            speaking = False
-        elif speaking:
-            spans[-1][1] = (i + 1) * FRAME
-    return [(s, e) for s, e in spans if e - s >= _MIN_SPAN_S * SAMPLE_RATE]
+    turns = TurnDetector(TurnConfig(end_silence_s=_GAP_S, unfinished_silence_s=_GAP_S,
+                                    min_speech_s=_MIN_SPAN_S, max_turn_s=120))
+    frames = [(pcm[i * FRAME:(i + 1) * FRAME], None) for i in range(len(pcm) // FRAME)]
+    silence = np.zeros(FRAME, np.float32)
+    frames += [(silence, 0.0)] * (int(_GAP_S * SAMPLE_RATE / FRAME) + 2)  # ends the last span
+    spans = []
+    for frame, p in frames:
+        for event in turns.push(frame, vad.probability(frame) if p is None else p):
+            if isinstance(event, TurnEnd):
+                spans.append((event.start, min(event.end, len(pcm))))
+    return spans
 
 
 def load_reference(path: Path) -> ReferenceClip:

@@ -76,8 +76,9 @@ def test_the_models_threads_run_below_the_render_loop(backend):
                                          threading.Event())):
         if i == 10:
             seen = niceness_of_threads()
-    assert max(seen) > 0, seen  # llama.cpp's compute threads, lowered by the backend
-    assert os.nice(0) == 0  # the caller's thread (the render loop's, live) is left as it was
+    mine = os.nice(0)  # the caller's thread (the render loop's, live) is left as it was
+    assert max(seen) > mine, seen  # llama.cpp's compute threads, lowered below it
+    assert seen.count(mine) >= 1
 
 
 def test_the_system_prompt_is_evaluated_once(backend):
