@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from livehost.brain.knowledge.matching import Matcher
-from livehost.brain.knowledge.numbers import Quantity, quantities, ranges, same_number, spoken_amount
+from livehost.brain.knowledge.numbers import (
+    Quantity,
+    quantities,
+    ranges,
+    same_number,
+    spoken_amount,
+)
 from livehost.brain.knowledge.records import FaqEntry, Knowledge, Product
 from livehost.brain.knowledge.retrieval import Retrieval
 from livehost.brain.knowledge.text import normalize
