@@ -108,7 +108,7 @@ class ThreadedSink:
 
     def finish(self, ok: bool) -> None:
         """Flush and release; ``ok`` is False when the sink failed earlier."""
-        return None
+        return
 
     # -------------------------------------------------------------------------------------
     def _run(self) -> None:

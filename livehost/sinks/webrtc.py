@@ -3,9 +3,10 @@ its own peer connection with one audio and one video track, fed from the channel
 
 Lip sync over WebRTC follows the time media is *sent*, not its timestamps, so both tracks are
 released from the one clock — the tick's arrival — through shallow queues (at most ~100 ms);
-a viewer that falls behind loses its oldest frames (counted) instead of drifting. The render
-thread only converts the tick (a cast and slices) and schedules it on the server's event loop,
-where the peer connections live; it never waits for that loop.
+a viewer that falls behind loses its oldest frames (counted) instead of drifting. A tick's
+picture is encoded once per codec for all viewers (``webrtc_encode``). The render thread only
+converts the tick (a cast and slices) and schedules it on the server's event loop, where the
+peer connections live; it never waits for that loop.
 """
 
 from __future__ import annotations
@@ -30,19 +31,22 @@ from aiortc import (
 )
 from aiortc.clock import current_datetime
 from aiortc.mediastreams import MediaStreamError
+from aiortc.sdp import SessionDescription
 from pydantic import BaseModel, ConfigDict, Field
 
 from livehost.errors import LivehostError
 from livehost.media.frames import AVTick
 
 from .base import SinkStats, StreamSpec
-from .webrtc_media import CHUNK_S, AudioChunk, TickConverter, TickMedia, audio_frame, video_frame
+from .webrtc_encode import AudioEncoder, VideoEncoder
+from .webrtc_media import CHUNK_S, AudioChunk, TickConverter, TickMedia
 
 log = logging.getLogger(__name__)
 
 VIDEO_DEPTH = 2  # frames: 80 ms at 25 fps
 AUDIO_DEPTH = 5  # 20 ms chunks: 100 ms
 MAX_PENDING = 3  # ticks scheduled on the event loop but not yet handed to the viewers
+DEFAULT_KBPS = 800  # the shared video encode: a talking head at 512x512 looks clean
 ICE_ENV = "LIVEHOST_WEBRTC_ICE"
 TURN_USER_ENV, TURN_CREDENTIAL_ENV = "LIVEHOST_TURN_USERNAME", "LIVEHOST_TURN_CREDENTIAL"
 
@@ -50,7 +54,8 @@ TURN_USER_ENV, TURN_CREDENTIAL_ENV = "LIVEHOST_TURN_USERNAME", "LIVEHOST_TURN_CR
 class WebRTCConfig(BaseModel):
     """``ice_servers``: STUN/TURN URLs for real networks (TURN credentials come from the
     environment, never from a spec). ``host_addresses``: the local addresses offered as ICE
-    candidates; loopback only by default, ``None`` offers every interface."""
+    candidates; loopback only by default, ``None`` offers every interface. ``video_bitrate``:
+    bits per second of the one video encode every viewer shares."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -59,6 +64,7 @@ class WebRTCConfig(BaseModel):
     max_viewers: int = Field(8, ge=1)
     connect_timeout_s: float = Field(15.0, gt=0)
     stale_s: float = Field(8.0, gt=0)  # no receiver report this long: the viewer is gone
+    video_bitrate: int = Field(DEFAULT_KBPS * 1000, ge=100_000, le=20_000_000)
 
     def rtc_configuration(self) -> RTCConfiguration:
         user, credential = os.environ.get(TURN_USER_ENV), os.environ.get(TURN_CREDENTIAL_ENV)
@@ -68,13 +74,13 @@ class WebRTCConfig(BaseModel):
 
 
 def parse_webrtc_spec(spec: str) -> WebRTCConfig:
-    """``webrtc`` or ``webrtc?ice=stun:HOST:PORT,turn:HOST:PORT&hosts=all|ADDR,ADDR``;
+    """``webrtc`` or ``webrtc?ice=stun:HOST:PORT,turn:HOST:PORT&hosts=all|ADDR,ADDR&kbps=N``;
     ``LIVEHOST_WEBRTC_ICE`` gives the ICE servers when the spec does not."""
     _, _, query = spec.partition("?")
     params = parse_qs(query, keep_blank_values=True)
-    unknown = set(params) - {"ice", "hosts"}
+    unknown = set(params) - {"ice", "hosts", "kbps"}
     if unknown:
-        raise LivehostError(f"sink {spec!r}: unknown option {min(unknown)!r} (use ice=, hosts=)")
+        raise LivehostError(f"sink {spec!r}: unknown option {min(unknown)!r} (use ice=, hosts=, kbps=)")
     ice = params.get("ice", [os.environ.get(ICE_ENV, "")])[-1]
     servers = tuple(url.strip() for url in ice.split(",") if url.strip())
     for url in servers:
@@ -82,7 +88,10 @@ def parse_webrtc_spec(spec: str) -> WebRTCConfig:
             raise LivehostError(f"sink {spec!r}: ICE server {url!r} must be a stun: or turn: URL")
     hosts = params.get("hosts", ["127.0.0.1"])[-1]
     addresses = None if hosts == "all" else tuple(h.strip() for h in hosts.split(",") if h.strip())
-    return WebRTCConfig(ice_servers=servers, host_addresses=addresses)
+    kbps = params.get("kbps", [str(DEFAULT_KBPS)])[-1]
+    if not kbps.isdigit() or not 100 <= int(kbps) <= 20_000:
+        raise LivehostError(f"sink {spec!r}: kbps={kbps!r} must be a whole number from 100 to 20000")
+    return WebRTCConfig(ice_servers=servers, host_addresses=addresses, video_bitrate=int(kbps) * 1000)
 
 
 def _offer_only(addresses: Sequence[str] | None) -> None:
@@ -98,7 +107,8 @@ class ViewerLimit(LivehostError):
 
 
 class FeedTrack(MediaStreamTrack):
-    """A track fed from outside: ``push`` keeps only the newest ``depth`` frames."""
+    """A track fed from outside: ``push`` keeps only the newest ``depth`` frames (or encoded
+    packets, which the sender sends as they are)."""
 
     def __init__(self, kind: str, depth: int) -> None:
         super().__init__()
@@ -128,6 +138,7 @@ class Viewer:
     audio: FeedTrack = field(default_factory=lambda: FeedTrack("audio", AUDIO_DEPTH))
     created: float = field(default_factory=time.monotonic)
     connected: float | None = None
+    codec: str = ""  # the video codec its answer chose, e.g. "video/VP8"
 
     def counters(self) -> dict:
         return {"id": self.id, "state": self.pc.connectionState,
@@ -155,6 +166,8 @@ class WebRTCSink:
         self._pending_lock = threading.Lock()  # the render thread and the loop both count
         self._departed = dict.fromkeys(_TOTALS, 0)
         self._closed_viewers = 0
+        self._encoders: dict[str, VideoEncoder] = {}
+        self._voice: AudioEncoder | None = None
         self._watchdog: asyncio.Task | None = None
         _offer_only(self.config.host_addresses)
 
@@ -162,6 +175,7 @@ class WebRTCSink:
     def open(self, spec: StreamSpec) -> None:
         self._spec = spec
         self._converter = TickConverter(spec.fps, spec.sample_rate)
+        self._voice = AudioEncoder(spec.sample_rate)
 
     def offer(self, tick: AVTick) -> None:
         assert self._converter is not None, "open() first"
@@ -190,6 +204,8 @@ class WebRTCSink:
             asyncio.run_coroutine_threadsafe(self.close_viewers(), loop).result(timeout=5)
         except Exception as exc:  # noqa: BLE001 (a loop stopping under us: the peers die with it)
             log.warning("webrtc: viewers not closed cleanly: %s", exc)
+        for encoder in list(self._encoders.values()):
+            encoder.close()
 
     # -- the event loop's side -------------------------------------------------------------
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -201,25 +217,60 @@ class WebRTCSink:
             self._pending -= 1
         if not self._viewers:
             return
-        assert self._spec is not None
-        rate = self._spec.sample_rate
         viewers = [v for v in self._viewers.values() if v.connected is not None]  # others pull nothing yet
-        # Frames per viewer: the encoders run on executor threads, and two reformatting one
-        # PyAV frame at once crash the process.
-        for viewer in viewers:
-            viewer.video.push(video_frame(media))
+        for codec in {v.codec for v in viewers}:
+            self._encode(codec, media, [v for v in viewers if v.codec == codec])
         # A tick's chunks leave 20 ms apart, as they play: a burst per tick would read as
         # jitter to the receiver, which then buffers (delays) all of the audio to absorb it.
         for i, chunk in enumerate(media.chunks):
             if i == 0:
-                self._push_audio(viewers, chunk, rate)
+                self._push_audio(viewers, chunk)
             else:
-                self._loop.call_later(i * float(CHUNK_S), self._push_audio, viewers, chunk, rate)
+                self._loop.call_later(i * float(CHUNK_S), self._push_audio, viewers, chunk)
 
-    @staticmethod
-    def _push_audio(viewers: list[Viewer], chunk: AudioChunk, rate: int) -> None:
-        for viewer in viewers:
-            viewer.audio.push(audio_frame(chunk, rate))
+    def _encoder(self, codec: str) -> VideoEncoder:
+        if codec not in self._encoders:
+            assert self._spec is not None
+            self._encoders[codec] = VideoEncoder(codec, self._spec.fps, self.config.video_bitrate)
+        return self._encoders[codec]
+
+    def _encode(self, codec: str, media: TickMedia, viewers: list[Viewer]) -> None:
+        """The frame goes to the codec's encoder thread; its packets to these viewers, on the loop."""
+        done = self._encoder(codec).submit(media.image, media.video_pts)
+        if done is None:  # the encoder is behind: this frame is not sent to anyone
+            for viewer in viewers:
+                viewer.video.dropped += 1
+            return
+        loop = self._loop
+        assert loop is not None
+
+        def deliver(packets: list) -> None:
+            for packet in packets:
+                for viewer in viewers:
+                    viewer.video.push(packet)
+
+        def landed(future) -> None:
+            if future.cancelled():
+                return
+            if future.exception() is not None:
+                log.warning("webrtc: %s encode failed: %s", codec, future.exception())
+                return
+            try:
+                loop.call_soon_threadsafe(deliver, future.result())
+            except RuntimeError:  # the loop has closed
+                pass
+
+        done.add_done_callback(landed)
+
+    def _keyframe_for(self, viewer: Viewer) -> None:
+        if viewer.codec:
+            self._encoder(viewer.codec).request_keyframe()
+
+    def _push_audio(self, viewers: list[Viewer], chunk: AudioChunk) -> None:
+        assert self._voice is not None
+        for packet in self._voice.encode(chunk):
+            for viewer in viewers:
+                viewer.audio.push(packet)
 
     async def connect(self, sdp: str, kind: str = "offer") -> tuple[str, RTCSessionDescription]:
         """A new viewer from its offer; returns its id and the answer (all candidates in it)."""
@@ -236,17 +287,23 @@ class WebRTCSink:
         async def changed() -> None:
             if pc.connectionState == "connected" and viewer.connected is None:
                 viewer.connected = time.monotonic()
+                self._keyframe_for(viewer)  # its first picture must be a whole one
             elif pc.connectionState in ("failed", "closed"):
                 await self.disconnect(viewer.id, pc.connectionState)
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             pc.addTrack(viewer.audio)
-            pc.addTrack(viewer.video)
+            video = pc.addTrack(viewer.video)
             await pc.setLocalDescription(await pc.createAnswer())
+            viewer.codec = _video_codec(pc.localDescription.sdp)
+            self._encoder(viewer.codec)  # refuses a codec there is no shared encoder for
         except Exception as exc:  # noqa: BLE001 (aiortc's SDP parsing fails in many ways)
             await pc.close()
             raise LivehostError(f"sdp: not an offer this server can answer ({exc})") from None
+        # The sender sends packets as they come, so a viewer's request for a keyframe (a PLI or
+        # FIR after a loss) must reach the shared encoder instead.
+        video._send_keyframe = lambda: self._keyframe_for(viewer)
         self._viewers[viewer.id] = viewer
         log.info("webrtc: viewer %s joined (%d watching)", viewer.id, len(self._viewers))
         return viewer.id, pc.localDescription
@@ -275,9 +332,11 @@ class WebRTCSink:
     def status(self) -> dict:
         viewers = [v.counters() for v in list(self._viewers.values())]  # from the API's threads
         totals = {key: self._departed[key] + sum(v[key] for v in viewers) for key in _TOTALS}
+        encoders = {codec: {"encoded": e.encoded, "skipped": e.skipped, "keyframes": e.keyframes}
+                    for codec, e in list(self._encoders.items())}
         return {"viewers": len(viewers), "ticks": self.stats.written,
                 "ticks_dropped": self.stats.dropped, "departed": self._closed_viewers,
-                **totals, "peers": viewers}
+                **totals, "encoders": encoders, "peers": viewers}
 
     async def _watch(self, every_s: float = 1.0) -> None:
         """Ends viewers that never connected, and those whose browser stopped sending
@@ -293,6 +352,14 @@ class WebRTCSink:
                     age = await _report_age(viewer.pc)
                     if age is None or age > self.config.stale_s:
                         await self.disconnect(viewer.id, "no receiver reports")
+
+
+def _video_codec(answer: str) -> str:
+    """The video codec an answer settled on: its first one."""
+    for media in SessionDescription.parse(answer).media:
+        if media.kind == "video" and media.rtp.codecs:
+            return media.rtp.codecs[0].mimeType
+    raise LivehostError("the answer sends no video codec")
 
 
 async def _report_age(pc: RTCPeerConnection) -> float | None:

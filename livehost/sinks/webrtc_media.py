@@ -77,12 +77,6 @@ class TickConverter:
                          self.chunker.push(tick.audio))
 
 
-def video_frame(media: TickMedia) -> av.VideoFrame:
-    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(media.image), format="rgb24")
-    frame.pts, frame.time_base = media.video_pts, Fraction(1, VIDEO_CLOCK)
-    return frame
-
-
 def audio_frame(chunk: AudioChunk, sample_rate: int) -> av.AudioFrame:
     frame = av.AudioFrame.from_ndarray(chunk.pcm.reshape(1, -1), format="s16", layout="mono")
     frame.sample_rate, frame.pts, frame.time_base = sample_rate, chunk.pts, Fraction(1, sample_rate)

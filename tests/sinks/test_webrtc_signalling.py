@@ -13,7 +13,7 @@ from fractions import Fraction
 import httpx
 import numpy as np
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
 from livehost.errors import LivehostError
 from livehost.media.clock import MediaClock
@@ -23,7 +23,13 @@ from livehost.server import ServerThread, create_app
 from livehost.server.webrtc import viewer_allowed
 from livehost.sinks.base import StreamSpec
 from livehost.sinks.specs import parse_sink
-from livehost.sinks.webrtc import MAX_PENDING, WebRTCConfig, WebRTCSink, parse_webrtc_spec
+from livehost.sinks.webrtc import (
+    DEFAULT_KBPS,
+    MAX_PENDING,
+    WebRTCConfig,
+    WebRTCSink,
+    parse_webrtc_spec,
+)
 
 TOKEN = "signalling-token"
 SPEC = StreamSpec(64, 48, Fraction(25), 48_000)
@@ -84,11 +90,15 @@ def served():
         server.stop()
 
 
-async def viewer_offer() -> tuple[RTCPeerConnection, dict]:
+async def viewer_offer(codec: str | None = None) -> tuple[RTCPeerConnection, dict]:
+    """A receiving peer; ``codec`` (e.g. "video/H264") is the only video codec it offers."""
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     tracks: dict = {}
     pc.on("track", lambda track: tracks.__setitem__(track.kind, track))
-    pc.addTransceiver("video", direction="recvonly")
+    video = pc.addTransceiver("video", direction="recvonly")
+    if codec is not None:
+        video.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs
+                                   if c.mimeType in (codec, "video/rtx")])
     pc.addTransceiver("audio", direction="recvonly")
     await pc.setLocalDescription(await pc.createOffer())
     return pc, tracks
@@ -219,28 +229,64 @@ def test_specs_and_ice_settings(monkeypatch):
         parse_webrtc_spec("webrtc?ice=http://x")
     with pytest.raises(LivehostError, match="unknown option 'bogus'"):
         parse_webrtc_spec("webrtc?bogus=1")
+    assert parse_webrtc_spec("webrtc").video_bitrate == DEFAULT_KBPS * 1000
+    assert parse_webrtc_spec("webrtc?kbps=600").video_bitrate == 600_000
+    for bad in ("fast", "50", "1e3"):
+        with pytest.raises(LivehostError, match=f"kbps='{bad}'"):
+            parse_webrtc_spec(f"webrtc?kbps={bad}")
 
 
-def test_two_viewers_at_once_each_get_every_track(served):
+def test_viewers_share_one_encode_per_codec(served):
+    """Three viewers, two of them on VP8 and one that only takes H264: every one decodes every
+    track, and each picture is encoded once per codec, not once per viewer."""
     sink, url = served
 
-    async def join(client: httpx.AsyncClient):
-        pc, tracks = await viewer_offer()
+    async def join(client: httpx.AsyncClient, codec: str | None = None):
+        pc, tracks = await viewer_offer(codec)
         r = await client.post(f"{url}/offer", json={"sdp": pc.localDescription.sdp, "type": "offer"})
         await pc.setRemoteDescription(RTCSessionDescription(r.json()["sdp"], "answer"))
         return pc, tracks
 
     async def scenario():
         async with httpx.AsyncClient() as client:
-            viewers = [await join(client), await join(client)]
+            viewers = [await join(client), await join(client), await join(client, "video/H264")]
             received = await asyncio.gather(*(receive(tracks, kind, 20) for _, tracks in viewers
                                               for kind in ("video", "audio")))
             assert all(len(frames) == 20 for frames in received)
-            assert sink.status()["viewers"] == 2
+            assert {f.width for frames in received[::2] for f in frames} == {SPEC.width}
+            status = sink.status()
+            assert status["viewers"] == 3
+            encoders = status["encoders"]
+            assert set(encoders) == {"video/VP8", "video/H264"}
+            assert encoders["video/VP8"]["encoded"] <= status["ticks"]
+            sent_vp8 = sum(p["video_sent"] for p in status["peers"][:2])
+            assert sent_vp8 > 1.5 * encoders["video/VP8"]["encoded"] - 10  # one encode, both sent it
         for pc, _ in viewers:
             await pc.close()
 
     asyncio.run(scenario())
+
+
+def test_a_viewers_keyframe_request_reaches_the_shared_encoder(served):
+    sink, url = served
+
+    async def scenario():
+        pc, tracks = await viewer_offer()
+        async with httpx.AsyncClient() as client:
+            r = await client.post(f"{url}/offer", json={"sdp": pc.localDescription.sdp, "type": "offer"})
+        await pc.setRemoteDescription(RTCSessionDescription(r.json()["sdp"], "answer"))
+        await receive(tracks, "video", 5)
+        before = sink.status()["encoders"]["video/VP8"]["keyframes"]
+        (served_pc,) = [v.pc for v in sink._viewers.values()]
+        sender_ssrc = next(s._ssrc for s in served_pc.getSenders() if s.kind == "video")
+        receiver = next(t.receiver for t in pc.getTransceivers() if t.kind == "video")
+        await receiver._send_rtcp_pli(sender_ssrc)  # what a browser sends after a loss
+        await asyncio.sleep(0.5)
+        await pc.close()
+        return before
+
+    before = asyncio.run(scenario())
+    assert sink.status()["encoders"]["video/VP8"]["keyframes"] > before
 
 
 def test_a_viewer_that_dies_without_a_goodbye_is_dropped(served):

@@ -103,14 +103,24 @@ def viewer_runs(host: Host, browser, pages: list, seconds: float, counts: list[i
         time.sleep(VIEWER_SETTLE_S)
         say(f"webrtc: {n} viewer(s)")
         firsts = [frame_count(page) for page in pages[:n]]
+        sent_before = host.webrtc()["peers"]
         used = cpu_window(host, seconds)
         fps = [round(frame_rate(first, frame_count(page)), 2) for first, page in zip(firsts, pages[:n])]
         late_share = used["late_ticks"] / max(1, used["ticks"])
-        runs[str(n)] = {**used, "viewer_fps": fps,
+        runs[str(n)] = {**used, "viewer_fps": fps, "sent_fps": sent_rates(sent_before, host.webrtc()["peers"],
+                                                                         used["media_s"]),
                         "held_25_fps": late_share <= 0.01 and min(fps) >= FPS - 1}
     held = [int(n) for n, r in runs.items() if r["held_25_fps"]]
     return {"size": VIEWER_SIZE, "runs": runs, "most_viewers_at_25_fps": max(held) if held else 0,
             "criterion": f"late ticks <= 1 % and every viewer >= {FPS - 1} fps"}
+
+
+def sent_rates(before: list[dict], after: list[dict], media_s: float) -> list[float]:
+    """Video frames per second the host sent each viewer: what it kept up with, whatever the
+    (local, CPU-sharing) browsers then managed to show."""
+    was = {peer["id"]: peer["video_sent"] for peer in before}
+    return [round((peer["video_sent"] - was[peer["id"]]) / media_s, 2)
+            for peer in after if peer["id"] in was and media_s > 0]
 
 
 def record_phase(folder: Path, size: str, cpu_s: float) -> dict:

@@ -33,13 +33,16 @@ class Sample:
     media_s: float
     ticks: int
     late_ticks: int
+    machine_busy_s: float  # every core's, the receivers on this machine included
 
 
 def usage(before: Sample, after: Sample) -> dict:
     media = after.media_s - before.media_s
     cpu = after.cpu_s - before.cpu_s
+    busy = after.machine_busy_s - before.machine_busy_s
     return {"cpu_s_per_media_s": round(cpu / media, 3) if media > 0 else None, "media_s": round(media, 1),
-            "late_ticks": after.late_ticks - before.late_ticks, "ticks": after.ticks - before.ticks}
+            "late_ticks": after.late_ticks - before.late_ticks, "ticks": after.ticks - before.ticks,
+            "machine_busy_cores": round(busy / media, 2) if media > 0 else None}
 
 
 @dataclass
@@ -82,7 +85,14 @@ class Host:
     def sample(self) -> Sample:
         cpu = tree_cpu_s(self.process.pid)
         status = self.status()
-        return Sample(cpu, status["media_time"], status["ticks"], status["late_ticks"])
+        return Sample(cpu, status["media_time"], status["ticks"], status["late_ticks"], machine_busy_s())
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every core of this machine has spent on anything but idling."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICK  # less idle and iowait
 
 
 def tree_cpu_s(pid: int) -> float:
