@@ -2,7 +2,8 @@
 its own peer connection with one audio and one video track, fed from the channel's ticks.
 
 Lip sync over WebRTC follows the time media is *sent*, not its timestamps, so both tracks are
-released from the one clock — the tick's arrival — through shallow queues (at most ~100 ms);
+released on the one clock — each piece at its place on the channel's clock plus a fixed lead
+(``SendSchedule``) — through shallow queues (at most ~100 ms);
 a viewer that falls behind loses its oldest frames (counted) instead of drifting. A tick's
 picture is encoded once per codec for all viewers (``webrtc_encode``). The render thread only
 converts the tick (a cast and slices) and schedules it on the server's event loop, where the
@@ -39,7 +40,7 @@ from livehost.media.frames import AVTick
 
 from .base import SinkStats, StreamSpec
 from .webrtc_encode import AudioEncoder, VideoEncoder
-from .webrtc_media import CHUNK_S, AudioChunk, TickConverter, TickMedia
+from .webrtc_media import VIDEO_CLOCK, AudioChunk, SendSchedule, TickConverter, TickMedia
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class WebRTCConfig(BaseModel):
     connect_timeout_s: float = Field(15.0, gt=0)
     stale_s: float = Field(8.0, gt=0)  # no receiver report this long: the viewer is gone
     video_bitrate: int = Field(DEFAULT_KBPS * 1000, ge=100_000, le=20_000_000)
+    send_lead_s: float = Field(0.03, ge=0, le=0.5)  # every piece leaves this long after its time
 
     def rtc_configuration(self) -> RTCConfiguration:
         user, credential = os.environ.get(TURN_USER_ENV), os.environ.get(TURN_CREDENTIAL_ENV)
@@ -168,6 +170,7 @@ class WebRTCSink:
         self._closed_viewers = 0
         self._encoders: dict[str, VideoEncoder] = {}
         self._voice: AudioEncoder | None = None
+        self._schedule = SendSchedule(self.config.send_lead_s)
         self._watchdog: asyncio.Task | None = None
         _offer_only(self.config.host_addresses)
 
@@ -218,15 +221,16 @@ class WebRTCSink:
         if not self._viewers:
             return
         viewers = [v for v in self._viewers.values() if v.connected is not None]  # others pull nothing yet
+        self._schedule.arrived(media.video_pts / VIDEO_CLOCK, self._loop.time())
+        due = self._schedule.due(media.video_pts / VIDEO_CLOCK)
         for codec in {v.codec for v in viewers}:
-            self._encode(codec, media, [v for v in viewers if v.codec == codec])
+            self._encode(codec, media, due, [v for v in viewers if v.codec == codec])
         # A tick's chunks leave 20 ms apart, as they play: a burst per tick would read as
         # jitter to the receiver, which then buffers (delays) all of the audio to absorb it.
-        for i, chunk in enumerate(media.chunks):
-            if i == 0:
-                self._push_audio(viewers, chunk)
-            else:
-                self._loop.call_later(i * float(CHUNK_S), self._push_audio, viewers, chunk)
+        assert self._spec is not None
+        for chunk in media.chunks:
+            self._loop.call_at(self._schedule.due(chunk.pts / self._spec.sample_rate),
+                               self._push_audio, viewers, chunk)
 
     def _encoder(self, codec: str) -> VideoEncoder:
         if codec not in self._encoders:
@@ -234,8 +238,9 @@ class WebRTCSink:
             self._encoders[codec] = VideoEncoder(codec, self._spec.fps, self.config.video_bitrate)
         return self._encoders[codec]
 
-    def _encode(self, codec: str, media: TickMedia, viewers: list[Viewer]) -> None:
-        """The frame goes to the codec's encoder thread; its packets to these viewers, on the loop."""
+    def _encode(self, codec: str, media: TickMedia, due: float, viewers: list[Viewer]) -> None:
+        """The frame goes to the codec's encoder thread; its packets to these viewers, on the
+        loop at ``due`` (at once if the encode took longer)."""
         done = self._encoder(codec).submit(media.image, media.video_pts)
         if done is None:  # the encoder is behind: this frame is not sent to anyone
             for viewer in viewers:
@@ -256,7 +261,7 @@ class WebRTCSink:
                 log.warning("webrtc: %s encode failed: %s", codec, future.exception())
                 return
             try:
-                loop.call_soon_threadsafe(deliver, future.result())
+                loop.call_soon_threadsafe(loop.call_at, due, deliver, future.result())
             except RuntimeError:  # the loop has closed
                 pass
 
@@ -334,7 +339,7 @@ class WebRTCSink:
         totals = {key: self._departed[key] + sum(v[key] for v in viewers) for key in _TOTALS}
         encoders = {codec: {"encoded": e.encoded, "skipped": e.skipped, "keyframes": e.keyframes}
                     for codec, e in list(self._encoders.items())}
-        return {"viewers": len(viewers), "ticks": self.stats.written,
+        return {"viewers": len(viewers), "ticks": self.stats.written, "send_restarts": self._schedule.restarts,
                 "ticks_dropped": self.stats.dropped, "departed": self._closed_viewers,
                 **totals, "encoders": encoders, "peers": viewers}
 

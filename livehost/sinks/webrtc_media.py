@@ -81,3 +81,31 @@ def audio_frame(chunk: AudioChunk, sample_rate: int) -> av.AudioFrame:
     frame = av.AudioFrame.from_ndarray(chunk.pcm.reshape(1, -1), format="s16", layout="mono")
     frame.sample_rate, frame.pts, frame.time_base = sample_rate, chunk.pts, Fraction(1, sample_rate)
     return frame
+
+
+class SendSchedule:
+    """When media leaves: its place on the channel's clock plus a fixed lead (room for the
+    video encode), so both tracks leave evenly spaced and side by side, whatever the jitter of
+    the ticks' arrival — a receiver buffers (delays) every packet by the jitter it sees.
+
+    ``arrived`` is told when each tick (the start of its media) arrives. The clock's origin is
+    the earliest arrival seen (the least-delayed tick); when a tick arrives more than
+    ``slack_s`` behind it (a stalled render loop), the origin moves there instead of sending
+    everything late-but-at-once from then on."""
+
+    def __init__(self, lead_s: float, slack_s: float = 0.25) -> None:
+        self.lead_s, self.slack_s = lead_s, slack_s
+        self._origin: float | None = None
+        self.restarts = 0
+
+    def arrived(self, media_s: float, now: float) -> None:
+        arrival = now - media_s
+        if self._origin is None or arrival < self._origin:
+            self._origin = arrival
+        elif arrival - self._origin > self.slack_s:
+            self._origin = arrival
+            self.restarts += 1
+
+    def due(self, media_s: float) -> float:
+        assert self._origin is not None, "arrived() first"
+        return self._origin + media_s + self.lead_s

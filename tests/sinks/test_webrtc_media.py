@@ -1,6 +1,7 @@
 """Ticks to WebRTC media, without a network: pts on the 90 kHz and 48 kHz clocks, and every
 audio sample sent exactly once, in order, whatever the tick length."""
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -10,6 +11,7 @@ from livehost.media.clock import MediaClock
 from livehost.media.frames import AVTick, FaceState
 from livehost.sinks.webrtc_media import (
     AudioChunker,
+    SendSchedule,
     TickConverter,
     audio_frame,
     to_s16,
@@ -78,3 +80,26 @@ def test_audio_beyond_full_scale_is_clipped():
 def test_chunks_need_a_rate_that_divides_into_20_ms():
     with pytest.raises(ValueError, match="multiple of 50 Hz"):
         AudioChunker(44_110)
+
+
+def test_media_leaves_on_the_channels_clock_not_on_the_ticks_arrival():
+    schedule = SendSchedule(lead_s=0.03)
+    jitter = [0.0, 0.012, 0.004, 0.019, 0.0, 0.008]
+    sent = []
+    for n, late in enumerate(jitter):
+        schedule.arrived(n * 0.04, 100.0 + n * 0.04 + late)
+        sent.append(schedule.due(n * 0.04))
+    assert [round(b - a, 6) for a, b in itertools.pairwise(sent)] == [0.04] * 5  # evenly spaced
+    assert sent[0] == pytest.approx(100.03)
+    assert schedule.due(0.02) == pytest.approx(100.05)  # a tick's second audio chunk: 20 ms on
+
+
+def test_an_earlier_tick_moves_the_clock_earlier_and_a_stall_starts_it_over():
+    schedule = SendSchedule(lead_s=0.03, slack_s=0.25)
+    schedule.arrived(0.0, 10.010)
+    schedule.arrived(0.04, 10.045)  # less delayed than the first: the origin follows it
+    assert schedule.due(0.04) == pytest.approx(10.075)
+    schedule.arrived(0.08, 10.3)  # the render loop stalled: 215 ms behind is still within slack
+    assert (schedule.due(0.08), schedule.restarts) == (pytest.approx(10.115), 0)
+    schedule.arrived(0.12, 10.7)  # far behind: start over from here
+    assert (schedule.due(0.12), schedule.restarts) == (pytest.approx(10.73), 1)

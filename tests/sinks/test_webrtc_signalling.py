@@ -104,6 +104,15 @@ async def viewer_offer(codec: str | None = None) -> tuple[RTCPeerConnection, dic
     return pc, tracks
 
 
+async def join(url: str, codec: str | None = None) -> tuple[RTCPeerConnection, dict]:
+    """A viewer through ``POST /offer``, its answer applied."""
+    pc, tracks = await viewer_offer(codec)
+    async with httpx.AsyncClient() as client:
+        r = await client.post(f"{url}/offer", json={"sdp": pc.localDescription.sdp, "type": "offer"})
+    await pc.setRemoteDescription(RTCSessionDescription(r.json()["sdp"], "answer"))
+    return pc, tracks
+
+
 async def receive(tracks: dict, kind: str, count: int) -> list:
     return [await asyncio.wait_for(tracks[kind].recv(), 10) for _ in range(count)]
 
@@ -241,26 +250,19 @@ def test_viewers_share_one_encode_per_codec(served):
     track, and each picture is encoded once per codec, not once per viewer."""
     sink, url = served
 
-    async def join(client: httpx.AsyncClient, codec: str | None = None):
-        pc, tracks = await viewer_offer(codec)
-        r = await client.post(f"{url}/offer", json={"sdp": pc.localDescription.sdp, "type": "offer"})
-        await pc.setRemoteDescription(RTCSessionDescription(r.json()["sdp"], "answer"))
-        return pc, tracks
-
     async def scenario():
-        async with httpx.AsyncClient() as client:
-            viewers = [await join(client), await join(client), await join(client, "video/H264")]
-            received = await asyncio.gather(*(receive(tracks, kind, 20) for _, tracks in viewers
-                                              for kind in ("video", "audio")))
-            assert all(len(frames) == 20 for frames in received)
-            assert {f.width for frames in received[::2] for f in frames} == {SPEC.width}
-            status = sink.status()
-            assert status["viewers"] == 3
-            encoders = status["encoders"]
-            assert set(encoders) == {"video/VP8", "video/H264"}
-            assert encoders["video/VP8"]["encoded"] <= status["ticks"]
-            sent_vp8 = sum(p["video_sent"] for p in status["peers"][:2])
-            assert sent_vp8 > 1.5 * encoders["video/VP8"]["encoded"] - 10  # one encode, both sent it
+        viewers = [await join(url), await join(url), await join(url, "video/H264")]
+        received = await asyncio.gather(*(receive(tracks, kind, 20) for _, tracks in viewers
+                                          for kind in ("video", "audio")))
+        assert all(len(frames) == 20 for frames in received)
+        assert {f.width for frames in received[::2] for f in frames} == {SPEC.width}
+        status = sink.status()
+        assert status["viewers"] == 3
+        encoders = status["encoders"]
+        assert set(encoders) == {"video/VP8", "video/H264"}
+        assert encoders["video/VP8"]["encoded"] <= status["ticks"]
+        sent_vp8 = sum(p["video_sent"] for p in status["peers"][:2])
+        assert sent_vp8 > 1.5 * encoders["video/VP8"]["encoded"] - 10  # one encode, both sent it
         for pc, _ in viewers:
             await pc.close()
 
@@ -271,10 +273,7 @@ def test_a_viewers_keyframe_request_reaches_the_shared_encoder(served):
     sink, url = served
 
     async def scenario():
-        pc, tracks = await viewer_offer()
-        async with httpx.AsyncClient() as client:
-            r = await client.post(f"{url}/offer", json={"sdp": pc.localDescription.sdp, "type": "offer"})
-        await pc.setRemoteDescription(RTCSessionDescription(r.json()["sdp"], "answer"))
+        pc, tracks = await join(url)
         await receive(tracks, "video", 5)
         before = sink.status()["encoders"]["video/VP8"]["keyframes"]
         (served_pc,) = [v.pc for v in sink._viewers.values()]
@@ -295,16 +294,13 @@ def test_a_viewer_that_dies_without_a_goodbye_is_dropped(served):
     sink, url = served
     frozen = asyncio.new_event_loop()
 
-    async def join():
-        pc, tracks = await viewer_offer()
-        async with httpx.AsyncClient() as client:
-            r = await client.post(f"{url}/offer", json={"sdp": pc.localDescription.sdp, "type": "offer"})
-        await pc.setRemoteDescription(RTCSessionDescription(r.json()["sdp"], "answer"))
+    async def joined():
+        pc, tracks = await join(url)
         await receive(tracks, "video", 5)
         return pc
 
     try:
-        pc = frozen.run_until_complete(join())
+        pc = frozen.run_until_complete(joined())
         assert sink.status()["viewers"] == 1
         deadline = time.monotonic() + 10
         while sink.status()["viewers"] and time.monotonic() < deadline:
