@@ -306,6 +306,7 @@ def run(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="livehost-bench-") as tmp:
         folder = Path(tmp)
         paths = synthesize(persona, texts, folder)
+        interrupter = paths[0] if paths else synthesize(persona, QUESTIONS[:1], folder)[0]
         with pulse_server(folder) as pulse:
             pulse.null_sink("lh_room")
             pulse.null_sink("lh_probe", channels=2)
@@ -315,7 +316,7 @@ def run(args) -> dict:
                 probe = Probe(pulse.env, "lh_probe.monitor")
                 time.sleep(0.5)
                 questions = _questions(session, probe, paths, texts)
-                barge_ins = _barge_ins(session, probe, args.barge_ins, paths[0]) if args.barge_ins else []
+                barge_ins = _barge_ins(session, probe, args.barge_ins, interrupter) if args.barge_ins else []
                 words = _word_errors(session, args.recordings)
                 audio = probe.stop()
             questions, barge_ins = analyse(audio, questions, barge_ins)
