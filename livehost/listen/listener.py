@@ -112,6 +112,7 @@ class _Job:
 _WORD = re.compile(r"\w+")
 _ERLE_FRAMES = round(1.5 * SAMPLE_RATE / FRAME)
 _ERLE_RECENT = round(0.3 * SAMPLE_RATE / FRAME)
+_UNADAPT_DB = 6.0  # below the adapted level by this much, the canceller has lost the echo
 _ECHO_FLOOR = 1e-5  # mean power (-50 dBFS): below it the mic hears no host to cancel
 
 
@@ -152,6 +153,7 @@ class Listener:
         self._erle: deque[tuple[float, float]] = deque(maxlen=_ERLE_FRAMES)
         self._erle_seconds = 0.0
         self._adapted = ""  # "erle": the canceller has adapted; "no echo": nothing to adapt to
+        self._resyncs = 0  # the canceller's pairing jumps seen so far
         self._unconverged = False  # this turn
         self._counts = {"turns": 0, "false_starts": 0, "barge_ins": 0, "echo_dropped": 0,
                         "unusable": 0, "partials": 0}
@@ -220,7 +222,8 @@ class Listener:
                 "mic_up": capture is not None and capture.up,
                 "mic_error": None if capture is None else capture.error,
                 "in_speech": self._turns.in_speech, "last_echo": self.last_echo,
-                "erle_db": None if (erle := self.erle_db()) is None else round(erle, 1)}
+                "erle_db": None if (erle := self.erle_db()) is None else round(erle, 1),
+                "echo_adapted": self._adapted or None, "echo_resyncs": self._resyncs}
 
     # -- the source's own thread: VAD and turns --------------------------------------------
     def _open_capture(self):
@@ -243,6 +246,7 @@ class Listener:
             frames = raw
             if usable and self._echo is not None:  # stamped with its last sample's capture time
                 frames = self._echo.process(raw, at=at - len(pending) / SAMPLE_RATE)
+                self._readapt_after_a_jump()
                 joined = np.concatenate([self._raw_tail, raw])
                 raw, self._raw_tail = joined[:usable], joined[usable:]
             for i in range(0, usable, FRAME):
@@ -314,17 +318,32 @@ class Listener:
         return 10 * math.log10(max(raw, 1e-12) / max(clean, 1e-12))
 
     def _converged(self) -> bool:
-        """Once the canceller has adapted to the room it stays adapted (latched): a person
-        talking over the host lowers the measure without the canceller getting any worse, and
-        a brief re-adaptation after a glitch is covered by the other echo rules."""
-        if self._adapted != "erle" and (frames := list(self._erle)[:-_ERLE_RECENT]):
+        """Whether the canceller removes the host's voice well, measured only where the host
+        alone is heard (a person's speech is not in the measure). Adapted at
+        ``echo_converged_db``; no longer once it falls ``_UNADAPT_DB`` below (the canceller
+        can lose the echo without a pairing jump: seen at 4 dB mid-talk under load), or after a
+        pairing jump (``_readapt_after_a_jump``)."""
+        if frames := list(self._erle)[:-_ERLE_RECENT]:
             heard = sum(raw for _, raw in frames) / (len(frames) * FRAME)  # mean power of the echo
             if heard >= _ECHO_FLOOR:  # an echo (perhaps new: a speaker turned on) to cancel
-                erle = self.erle_db()
-                self._adapted = "erle" if erle >= self.config.echo_converged_db else ""
+                erle, wanted = self.erle_db(), self.config.echo_converged_db
+                if self._adapted != "erle" and erle >= wanted:
+                    self._adapted = "erle"
+                elif self._adapted != "erle" or erle < wanted - _UNADAPT_DB:
+                    self._adapted = ""
             elif not self._adapted and self._erle_seconds >= 3.0:
                 self._adapted = "no echo"  # the mic does not hear the host: nothing to cancel
         return bool(self._adapted)
+
+    def _readapt_after_a_jump(self) -> None:
+        """A pairing jump moves the played audio against the mic, and the canceller must find
+        the echo's delay again (about a second of the host's voice, leaking meanwhile): until
+        it has, speech over the host is taken for that leak, as before the first adaptation."""
+        resyncs = self._echo.stats().resyncs
+        if resyncs != self._resyncs:
+            self._resyncs = resyncs
+            self._adapted, self._erle_seconds = "", 0.0
+            self._erle.clear()
 
     def _residual_db(self) -> float:
         """How much of the turn's energy the echo canceller left (0 dB: all of it)."""

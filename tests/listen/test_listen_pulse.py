@@ -126,17 +126,20 @@ def test_on_speakers_the_host_never_answers_or_interrupts_itself(tmp_path, quest
             host.start()
             events = host.events()
             deadline = time.monotonic() + 90
+            while "HostOut_out" not in pulse.names("sinks"):  # speakers on from the first word
+                assert time.monotonic() < deadline, "the virtual mic did not appear"
+                time.sleep(0.1)
+            pulse.loopback("HostOut_out.monitor", "room")
             while not _quiet(host):
                 assert time.monotonic() < deadline, "the greeting did not end"
                 time.sleep(0.2)
-            pulse.loopback("HostOut_out.monitor", "room")
             for _ in range(4):  # about 40 s of the host talking into its own mic
                 host.say("Our blue enamel kettle boils a litre in four minutes, and the glass teapot "
                          "keeps the leaves apart, so your tea is never bitter. Ask me anything!")
                 _wait_done(host)
             own = [e for e in events.events if e["event"] == "heard" and not e["partial"]]
             barge = [e for e in events.events if e["event"] == "interrupt" and e["reason"] == "barge-in"]
-            assert own == [] and barge == [], (own, barge, host.status()["listen"])
+            assert own == [] and barge == [], f"{own} {barge} {host.status()['listen']}"
             pulse.play(questions["kettle"], "room").wait(20)
             try:
                 heard = events.wait(lambda e: e["event"] == "heard" and not e["partial"], 30, "heard")

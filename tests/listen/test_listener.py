@@ -9,6 +9,7 @@ import pytest
 from loopback import wait_for
 
 from livehost.listen.asr import Transcript
+from livehost.listen.echo import EchoStats
 from livehost.listen.listener import ListenConfig, Listener
 from livehost.listen.turns import TurnConfig
 from livehost.listen.vad import SAMPLE_RATE
@@ -151,6 +152,9 @@ def test_speaker_mode_drops_the_hosts_own_words(listening):
         def process(self, mic, at=None):
             return mic
 
+        def stats(self):
+            return EchoStats("speaker", 0.0, 0.0, 0)
+
     listener, ears, messages, _ = listening(ListenConfig(mode="speaker"), text="Our kettle costs forty dollars.",
                                             echo=Passthrough())
     listener.said("Our kettle costs forty dollars, and it boils in three minutes.")
@@ -158,6 +162,38 @@ def test_speaker_mode_drops_the_hosts_own_words(listening):
     feed(listener, silence(0.3), speech(1.0), silence(0.8))
     assert wait_for(lambda: listener.stats()["echo_dropped"] == 1, 5, 'an echo dropped')
     assert messages == []
+
+
+def test_the_cancellers_adaptation_is_undone_by_a_jump_or_a_loss_until_it_adapts_again(listening):
+    """After the canceller's pairing jumps, or when it loses the echo, it leaks the host's voice
+    until it adapts again: a barge-in then would be the host interrupting itself."""
+
+    class Attenuating:  # a canceller that removes 20 dB of the host's voice, and can jump
+        resyncs, gain = 0, 0.1
+
+        def played(self, audio, rate):
+            pass
+
+        def process(self, mic, at=None):
+            return mic * self.gain
+
+        def stats(self):
+            return EchoStats("speaker", 0.0, 0.0, self.resyncs)
+
+    echo = Attenuating()
+    listener, ears, _, _ = listening(ListenConfig(mode="speaker"), echo=echo)
+    ears.speaking = True
+    feed(listener, speech(2.5, loud=0.6))  # only the host, loud enough to be its echo
+    assert wait_for(lambda: listener.stats()["echo_adapted"] == "erle", 5, "adapted")
+    echo.resyncs = 1
+    feed(listener, speech(0.1, loud=0.6))
+    assert wait_for(lambda: listener.stats()["echo_resyncs"] == 1, 5, "the jump seen")
+    assert listener.stats()["echo_adapted"] is None
+    feed(listener, speech(2.5, loud=0.6))
+    assert wait_for(lambda: listener.stats()["echo_adapted"] == "erle", 5, "adapted again")
+    echo.gain = 0.6  # it loses the echo (4 dB removed) without any jump
+    feed(listener, speech(2.5, loud=0.1))
+    assert wait_for(lambda: listener.stats()["echo_adapted"] is None, 5, "no longer adapted")
 
 
 def test_noise_hallucinations_are_not_turns(listening):
