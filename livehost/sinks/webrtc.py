@@ -3,11 +3,11 @@ its own peer connection with one audio and one video track, fed from the channel
 
 Lip sync over WebRTC follows the time media is *sent*, not its timestamps, so both tracks are
 released on the one clock — each piece at its place on the channel's clock plus a fixed lead
-(``SendSchedule``) — through shallow queues (at most ~100 ms);
-a viewer that falls behind loses its oldest frames (counted) instead of drifting. A tick's
-picture is encoded once per codec for all viewers (``webrtc_encode``). The render thread only
-converts the tick (a cast and slices) and schedules it on the server's event loop, where the
-peer connections live; it never waits for that loop.
+(``SendSchedule``) — through shallow queues (at most ~100 ms); a viewer that falls behind
+loses its oldest frames (counted) instead of drifting. A tick's picture and voice are encoded
+once per codec for all viewers (``webrtc_encode``). The render thread only converts the tick
+(a cast and slices) and schedules it on the server's event loop, where the peer connections
+live; it never waits for that loop.
 """
 
 from __future__ import annotations
@@ -201,12 +201,11 @@ class WebRTCSink:
 
     def close(self, discard: bool = False) -> None:
         loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(self.close_viewers(), loop).result(timeout=5)
-        except Exception as exc:  # noqa: BLE001 (a loop stopping under us: the peers die with it)
-            log.warning("webrtc: viewers not closed cleanly: %s", exc)
+        if loop is not None and not loop.is_closed():
+            try:
+                asyncio.run_coroutine_threadsafe(self.close_viewers(), loop).result(timeout=5)
+            except Exception as exc:  # noqa: BLE001 (a loop stopping under us: the peers die with it)
+                log.warning("webrtc: viewers not closed cleanly: %s", exc)
         for encoder in list(self._encoders.values()):
             encoder.close()
 
