@@ -116,6 +116,14 @@ _UNADAPT_DB = 6.0  # below the adapted level by this much, the canceller has los
 _ECHO_FLOOR = 1e-5  # mean power (-50 dBFS): below it the mic hears no host to cancel
 
 
+def _erle_db(frames: list[tuple[float, float]]) -> float | None:
+    """Echo return loss enhancement of (cleaned, raw) energy pairs: dB of the host's voice removed."""
+    if not frames:
+        return None
+    clean, raw = (sum(column) for column in zip(*frames))
+    return 10 * math.log10(max(raw, 1e-12) / max(clean, 1e-12))
+
+
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
@@ -311,11 +319,10 @@ class Listener:
         """How much of the host's voice the canceller removes (its echo return loss
         enhancement) over the last 1.5 s of the host speaking alone — leaving out the newest
         0.3 s, where a person may already be speaking before the VAD says so."""
-        frames = list(self._erle)[:-_ERLE_RECENT]
-        if not frames:
-            return None
-        clean, raw = (sum(column) for column in zip(*frames))
-        return 10 * math.log10(max(raw, 1e-12) / max(clean, 1e-12))
+        return _erle_db(self._erle_frames())
+
+    def _erle_frames(self) -> list[tuple[float, float]]:
+        return list(self._erle)[:-_ERLE_RECENT]
 
     def _converged(self) -> bool:
         """Whether the canceller removes the host's voice well, measured only where the host
@@ -323,10 +330,10 @@ class Listener:
         ``echo_converged_db``; no longer once it falls ``_UNADAPT_DB`` below (the canceller
         can lose the echo without a pairing jump: seen at 4 dB mid-talk under load), or after a
         pairing jump (``_readapt_after_a_jump``)."""
-        if frames := list(self._erle)[:-_ERLE_RECENT]:
+        if frames := self._erle_frames():  # checked every frame the host is heard alone: once
             heard = sum(raw for _, raw in frames) / (len(frames) * FRAME)  # mean power of the echo
             if heard >= _ECHO_FLOOR:  # an echo (perhaps new: a speaker turned on) to cancel
-                erle, wanted = self.erle_db(), self.config.echo_converged_db
+                erle, wanted = _erle_db(frames), self.config.echo_converged_db
                 if self._adapted != "erle" and erle >= wanted:
                     self._adapted = "erle"
                 elif self._adapted != "erle" or erle < wanted - _UNADAPT_DB:
