@@ -114,6 +114,8 @@ class EchoCanceller:
         self._mic = _StreamClock()
         self._pending = np.zeros(0, np.float32)  # mic samples not run yet
         self._out = np.zeros(self.latency, np.float32)  # cleaned samples not handed back yet
+        self._out_played = np.zeros(self.latency, np.float32)  # the played audio paired with them
+        self.paired = np.zeros(0, np.float32)  # the played audio paired with what process last returned
 
     def played(self, pcm: np.ndarray, sample_rate: int) -> None:
         """Audio the channel just played (int16 or float, mono or frames x channels)."""
@@ -143,6 +145,7 @@ class EchoCanceller:
         mic's dtype. ``at``: the capture time of its last sample on the canceller's clock
         (default: now)."""
         if self._aec is None:
+            self.paired = np.zeros(len(mic), np.float32)
             return mic
         if sample_rate != RATE:
             raise ValueError(f"echo canceller: the mic must be {RATE} Hz, got {sample_rate}")
@@ -158,7 +161,9 @@ class EchoCanceller:
                 cleaned = self._aec.process(self._pending[:n], ref)
                 self._pending = self._pending[n:]
                 self._out = np.concatenate([self._out, cleaned])
+                self._out_played = np.concatenate([self._out_played, ref])
             out, self._out = self._out[: len(x)], self._out[len(x) :]
+            self.paired, self._out_played = self._out_played[: len(x)], self._out_played[len(x) :]
         if mic.dtype == np.int16:
             return np.clip(np.round(out * 32768), -32768, 32767).astype(np.int16)
         return out.astype(mic.dtype, copy=False)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from livehost.media.frames import ChatMessage
 from livehost.sources.base import Emit, SourceStatus
 
+from .doubletalk import DoubleTalkDetector
 from .turns import FalseStart, Onset, Pause, TurnConfig, TurnDetector, TurnEnd, sounds_unfinished
 from .vad import FRAME, SAMPLE_RATE
 
@@ -64,6 +65,9 @@ class ListenConfig(BaseModel):
     # ...and until the canceller removes this much of the host's voice (it adapts to the room
     # in about a second of speech), speech over the host counts for nothing
     echo_converged_db: Annotated[float, Field(ge=0)] = 12.0
+    # ...and speech over the host that is mostly coherent with what it played is what the
+    # canceller let through of its voice (it lost the echo), not a person: no barge-in
+    echo_share_max: Annotated[float, Field(gt=0, le=1)] = 0.3
 
 
 class Ears(Protocol):
@@ -107,6 +111,8 @@ class _Job:
     avatar_spoke: bool = False  # the host was speaking during the turn (echo guard)
     residual_db: float = 0.0  # cleaned vs raw energy of its voiced frames (speaker mode)
     unconverged: bool = False  # heard over the host before the canceller had adapted
+    echo_share: float = 0.0  # how much of it is the host's voice let through (speaker mode)
+    barged_in: bool = False  # it stopped the host: already judged a person, not the host's echo
 
 
 _WORD = re.compile(r"\w+")
@@ -117,11 +123,17 @@ _ECHO_FLOOR = 1e-5  # mean power (-50 dBFS): below it the mic hears no host to c
 
 
 def _erle_db(frames: list[tuple[float, float]]) -> float | None:
-    """Echo return loss enhancement of (cleaned, raw) energy pairs: dB of the host's voice removed."""
+    """Echo return loss enhancement of (cleaned, raw) energy pairs: dB of the host's voice
+    removed. The median over the frames that hear the host, so that a person starting to speak
+    before the VAD says so (the canceller damps them, and the VAD is strict over the host) does
+    not make a canceller that works look as if it had lost the echo."""
     if not frames:
         return None
-    clean, raw = (sum(column) for column in zip(*frames))
-    return 10 * math.log10(max(raw, 1e-12) / max(clean, 1e-12))
+    heard = [(clean, raw) for clean, raw in frames if raw >= _ECHO_FLOOR * FRAME]
+    if not heard:
+        clean, raw = (sum(column) for column in zip(*frames))
+        heard = [(clean, raw)]
+    return float(np.median([10 * math.log10(max(raw, 1e-12) / max(clean, 1e-12)) for clean, raw in heard]))
 
 
 def _words(text: str) -> list[str]:
@@ -163,6 +175,8 @@ class Listener:
         self._adapted = ""  # "erle": the canceller has adapted; "no echo": nothing to adapt to
         self._resyncs = 0  # the canceller's pairing jumps seen so far
         self._unconverged = False  # this turn
+        self._doubletalk = DoubleTalkDetector() if config.mode == "speaker" else None
+        self._share: tuple[int, float] = (-1, 0.0)  # (sample, echo share) last measured over a turn
         self._counts = {"turns": 0, "false_starts": 0, "barge_ins": 0, "echo_dropped": 0,
                         "unusable": 0, "partials": 0}
         self._turns = TurnDetector(config.turns)
@@ -231,7 +245,8 @@ class Listener:
                 "mic_error": None if capture is None else capture.error,
                 "in_speech": self._turns.in_speech, "last_echo": self.last_echo,
                 "erle_db": None if (erle := self.erle_db()) is None else round(erle, 1),
-                "echo_adapted": self._adapted or None, "echo_resyncs": self._resyncs}
+                "echo_adapted": self._adapted or None, "echo_resyncs": self._resyncs,
+                "echo_share": round(self._share[1], 2)}
 
     # -- the source's own thread: VAD and turns --------------------------------------------
     def _open_capture(self):
@@ -251,19 +266,23 @@ class Listener:
             pending = np.concatenate([pending, chunk.astype(np.float32, copy=False)])
             usable = len(pending) - len(pending) % FRAME
             raw, pending = pending[:usable], pending[usable:]
-            frames = raw
+            frames, played = raw, None
             if usable and self._echo is not None:  # stamped with its last sample's capture time
                 frames = self._echo.process(raw, at=at - len(pending) / SAMPLE_RATE)
+                played = self._echo.paired
                 self._readapt_after_a_jump()
                 joined = np.concatenate([self._raw_tail, raw])
                 raw, self._raw_tail = joined[:usable], joined[usable:]
             for i in range(0, usable, FRAME):
                 # the time of this frame's last sample, counted back from the chunk's
                 self._last_at = at - (len(pending) + usable - i - FRAME) / SAMPLE_RATE
-                self._frame(frames[i:i + FRAME], raw[i:i + FRAME])
+                self._frame(frames[i:i + FRAME], raw[i:i + FRAME],
+                            None if played is None else played[i:i + FRAME])
 
-    def _frame(self, frame: np.ndarray, raw: np.ndarray) -> None:
+    def _frame(self, frame: np.ndarray, raw: np.ndarray, played: np.ndarray | None) -> None:
         cfg = self.config
+        if self._doubletalk is not None and played is not None:
+            self._doubletalk.push(frame, played)
         probability = self._vad.probability(frame)
         self._samples += FRAME
         host_speaking = self.ears.avatar_speaking()
@@ -289,8 +308,11 @@ class Listener:
             elif isinstance(event, TurnEnd):
                 self._counts["turns"] += 1
                 self.ears.user_speaking(False)
+                over_host = self._spoke_in_turn or ducking
+                share = self._doubletalk_share(self._samples - event.start) if over_host else 0.0
                 self._jobs.put(_Job("final", event.turn, event.audio, event.end, event.start,
-                                    self._spoke_in_turn or ducking, self._residual_db(), self._unconverged))
+                                    over_host, self._residual_db(), self._unconverged, share,
+                                    self._barged == event.turn))
             elif isinstance(event, FalseStart):
                 self._counts["false_starts"] += 1
                 self.ears.user_speaking(False)
@@ -302,13 +324,29 @@ class Listener:
         after = cfg.duck_barge_in_after_s if ducking else cfg.barge_in_after_s
         if onset.voiced_s < after:
             return  # a false start so far: the host goes on
-        if ducking and (self._unconverged or self._residual_db() < cfg.echo_residual_db):
+        if ducking and (self._unconverged or self._residual_db() < cfg.echo_residual_db
+                        or self._host_voice_share(onset) >= cfg.echo_share_max):
             return  # what the canceller left of the host's own voice
         if cfg.barge_in == "words" and self._partial_words < cfg.barge_in_words:
             return
         self._barged = onset.turn
         self._counts["barge_ins"] += 1
         self.ears.barge_in()
+
+    def _host_voice_share(self, onset: Onset) -> float:
+        """How much of the turn so far (its last second) is the host's voice the canceller let
+        through; measured at most every 0.1 s of a turn."""
+        at, share = self._share
+        if at < onset.start or self._samples - at >= SAMPLE_RATE // 10:
+            share = self._doubletalk_share(min(self._samples - onset.start, SAMPLE_RATE))
+        return share
+
+    def _doubletalk_share(self, samples: int) -> float:
+        if self._doubletalk is None:
+            return 0.0
+        share = self._doubletalk.echo_share(samples)
+        self._share = (self._samples, share)
+        return share
 
     def _track_erle(self, clean: np.ndarray, raw: np.ndarray) -> None:
         self._erle.append((float(np.dot(clean, clean)), float(np.dot(raw, raw))))
@@ -404,11 +442,13 @@ class Listener:
         if self.config.mode == "speaker" and job.avatar_spoke:
             overlap = self._overlap(text)
             short = (job.end - job.start) / SAMPLE_RATE < self.config.duck_min_speech_s
-            if (job.unconverged or short or job.residual_db < self.config.echo_residual_db
-                    or overlap >= self.config.echo_overlap):
+            echo_like = (job.unconverged or short or job.residual_db < self.config.echo_residual_db
+                         or job.echo_share >= self.config.echo_share_max)
+            if (echo_like and not job.barged_in) or overlap >= self.config.echo_overlap:
                 self._counts["echo_dropped"] += 1
                 self.last_echo = {"text": text, "residual_db": round(job.residual_db, 1),
-                                  "overlap": round(overlap, 2), "unconverged": job.unconverged}
+                                  "overlap": round(overlap, 2), "unconverged": job.unconverged,
+                                  "echo_share": round(job.echo_share, 2)}
                 log.info("listener: dropped the host's own voice: %s", self.last_echo)
                 return
         t0, t1 = self._media_span(job.start, job.end)

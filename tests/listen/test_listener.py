@@ -1,8 +1,10 @@
 """The listener's rules with its parts replaced: a VAD that reads loudness, a recognizer that
 returns scripted text, audio fed by hand. The real parts are in test_listen_pulse.py."""
 
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +15,11 @@ from livehost.listen.echo import EchoStats
 from livehost.listen.listener import ListenConfig, Listener
 from livehost.listen.turns import TurnConfig
 from livehost.listen.vad import SAMPLE_RATE
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import measure_echo as sim  # real recordings, as the measurement reads them
+
+PERSON = "en_male_librispeech-1272-128104-0000.flac"
 
 
 class LoudnessVad:
@@ -150,6 +157,7 @@ def test_speaker_mode_drops_the_hosts_own_words(listening):
             pass
 
         def process(self, mic, at=None):
+            self.paired = np.zeros(len(mic), np.float32)  # nothing played is heard
             return mic
 
         def stats(self):
@@ -175,6 +183,7 @@ def test_the_cancellers_adaptation_is_undone_by_a_jump_or_a_loss_until_it_adapts
             pass
 
         def process(self, mic, at=None):
+            self.paired = np.zeros(len(mic), np.float32)
             return mic * self.gain
 
         def stats(self):
@@ -194,6 +203,45 @@ def test_the_cancellers_adaptation_is_undone_by_a_jump_or_a_loss_until_it_adapts
     echo.gain = 0.6  # it loses the echo (4 dB removed) without any jump
     feed(listener, speech(2.5, loud=0.1))
     assert wait_for(lambda: listener.stats()["echo_adapted"] is None, 5, "no longer adapted")
+
+
+def test_the_hosts_voice_let_through_by_a_lost_canceller_neither_barges_in_nor_is_heard(listening):
+    """The canceller adapts, then loses the echo mid-talk (seen on a PulseAudio speaker path
+    under load) and passes the host's voice through: no barge-in and no message on it, as it
+    is coherent with what the host played; a person over the host then still barges in, and is
+    heard though a turn that short over the host would be taken for its echo."""
+    second = SAMPLE_RATE
+    host = np.tile(sim.recording("en_female_librispeech-1995-1837-0001.wav"), 2)
+    person = sim.recording(PERSON)[:3 * second]
+
+    class Losing:  # hears exactly what was played; removes 20 dB of it, or nothing while lost
+        lost, at = (3 * second, 7 * second), 0
+
+        def played(self, audio, rate):
+            pass
+
+        def process(self, mic, at=None):
+            self.paired = host[self.at:self.at + len(mic)]
+            removed = np.where((np.arange(self.at, self.at + len(mic)) >= self.lost[0])
+                               & (np.arange(self.at, self.at + len(mic)) < self.lost[1]), 0.0, 0.9)
+            self.at += len(mic)
+            return (mic - removed * self.paired).astype(np.float32)
+
+        def stats(self):
+            return EchoStats("speaker", 0.0, 0.0, 0)
+
+    # every turn here is "short" for a turn over the host: only the one that barged in is a person
+    listener, ears, messages, _ = listening(ListenConfig(mode="speaker", duck_min_speech_s=5.0), echo=Losing())
+    ears.speaking = True
+    feed(listener, host[:3 * second])
+    assert wait_for(lambda: listener.stats()["echo_adapted"] == "erle", 5, "adapted")
+    feed(listener, host[3 * second:9 * second])
+    assert wait_for(lambda: listener.stats()["echo_dropped"] >= 1, 5, "the let-through voice dropped")
+    assert ears.barge_ins == 0 and messages == [] and listener.last_echo["echo_share"] >= 0.5
+    talk = host[9 * second:12 * second] + np.pad(person, (0, 3 * second - len(person)))
+    feed(listener, talk, host[12 * second:14 * second])
+    assert wait_for(lambda: messages, 5, "the person heard")
+    assert ears.barge_ins == 1
 
 
 def test_noise_hallucinations_are_not_turns(listening):

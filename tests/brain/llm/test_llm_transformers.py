@@ -95,7 +95,14 @@ def test_stop_strings_are_cut_from_the_reply(backend):
     assert stopped == full[: full.find(stop)]
 
 
+def _join_generation_threads() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "llm-transformers":
+            thread.join(30)
+
+
 def test_cancel_stops_generation_at_the_next_token(backend):
+    _join_generation_threads()  # an earlier test's generation may still be finishing its last step, and would be counted
     steps = []
     hook = backend._model.register_forward_hook(lambda *args: steps.append(cancel.is_set()))
     cancel = threading.Event()
@@ -104,9 +111,7 @@ def test_cancel_stops_generation_at_the_next_token(backend):
         for piece in backend.stream(LLMRequest(REQUEST.messages, max_tokens=300, temperature=0.0), cancel):
             got.append(piece)
             cancel.set()
-        for thread in threading.enumerate():
-            if thread.name == "llm-transformers":
-                thread.join(30)
+        _join_generation_threads()
     finally:
         hook.remove()
     assert len(got) == 1
