@@ -12,32 +12,14 @@ person: it only ever holds back a barge-in, and never invents one.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 RATE = 16_000
 SEGMENT = 1024  # 64 ms: longer than most of a small room's early echo
 BAND_HZ = (100.0, 4000.0)  # where speech carries its power
-
-
-class _Recent:
-    """The last ``size`` samples of a stream, appended cheaply (a buffer of twice the size that
-    shifts down when full)."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self._buffer, self._end = size, np.zeros(2 * size, np.float32), 0
-
-    def push(self, samples: np.ndarray) -> None:
-        samples = samples[-self.size :]
-        if self._end + len(samples) > len(self._buffer):
-            keep = self.size - len(samples)
-            self._buffer[:keep] = self._buffer[self._end - keep : self._end]
-            self._end = keep
-        self._buffer[self._end : self._end + len(samples)] = samples
-        self._end += len(samples)
-
-    def last(self, n: int) -> np.ndarray:
-        n = min(n, self.size, self._end)
-        return self._buffer[self._end - n : self._end]
 
 
 class DoubleTalkDetector:
@@ -46,17 +28,22 @@ class DoubleTalkDetector:
 
     def __init__(self, history_s: float = 3.0, max_delay_s: float = 0.55, rate: int = RATE) -> None:
         self.history, self.max_delay, self.rate = round(history_s * rate), round(max_delay_s * rate), rate
-        self._residual = _Recent(self.history)
-        self._played = _Recent(self.history + self.max_delay)
+        self._frames: deque[tuple[np.ndarray, np.ndarray]] = deque()  # (residual, played)
+        self._kept = 0  # samples in _frames
 
     def push(self, residual: np.ndarray, played: np.ndarray) -> None:
-        self._residual.push(residual)
-        self._played.push(played)
+        self._frames.append((residual, played))
+        self._kept += len(residual)
+        while self._kept - len(self._frames[0][0]) >= self.history + self.max_delay:
+            self._kept -= len(self._frames.popleft()[0])
 
     def echo_share(self, samples: int) -> float:
         """``echo_share`` of the last ``samples`` (at most ``history_s`` of them)."""
-        residual = self._residual.last(samples)
-        return echo_share(residual, self._played.last(len(residual) + self.max_delay),
+        if not self._frames:
+            return 0.0
+        residual, played = (np.concatenate(column) for column in zip(*self._frames))
+        n = min(samples, self.history, len(residual))
+        return echo_share(residual[len(residual) - n :], played[max(len(played) - n - self.max_delay, 0) :],
                           self.max_delay / self.rate, self.rate)
 
 
@@ -71,12 +58,12 @@ def echo_share(residual: np.ndarray, played: np.ndarray, max_delay_s: float = 0.
         return 0.0
     delay = _delay(residual, played, min(base, round(max_delay_s * rate)))
     aligned = played[base - delay : base - delay + n]
+    hop = SEGMENT // 2
     window = np.hanning(SEGMENT)
-    cross = auto_res = auto_played = 0.0
-    for start in range(0, n - SEGMENT + 1, SEGMENT // 2):
-        a = np.fft.rfft(window * residual[start : start + SEGMENT])
-        b = np.fft.rfft(window * aligned[start : start + SEGMENT])
-        cross, auto_res, auto_played = cross + a * np.conj(b), auto_res + np.abs(a) ** 2, auto_played + np.abs(b) ** 2
+    a = np.fft.rfft(window * sliding_window_view(residual, SEGMENT)[::hop], axis=1)
+    b = np.fft.rfft(window * sliding_window_view(aligned, SEGMENT)[::hop], axis=1)
+    cross = np.sum(a * np.conj(b), axis=0)
+    auto_res, auto_played = np.sum(np.abs(a) ** 2, axis=0), np.sum(np.abs(b) ** 2, axis=0)
     band = slice(int(BAND_HZ[0] * SEGMENT / rate), int(BAND_HZ[1] * SEGMENT / rate))
     coherence = np.abs(cross[band]) ** 2 / (auto_res[band] * auto_played[band] + 1e-20)
     power = auto_res[band]

@@ -126,14 +126,9 @@ def _erle_db(frames: list[tuple[float, float]]) -> float | None:
     """Echo return loss enhancement of (cleaned, raw) energy pairs: dB of the host's voice
     removed. The median over the frames that hear the host, so that a person starting to speak
     before the VAD says so (the canceller damps them, and the VAD is strict over the host) does
-    not make a canceller that works look as if it had lost the echo."""
-    if not frames:
-        return None
-    heard = [(clean, raw) for clean, raw in frames if raw >= _ECHO_FLOOR * FRAME]
-    if not heard:
-        clean, raw = (sum(column) for column in zip(*frames))
-        heard = [(clean, raw)]
-    return float(np.median([10 * math.log10(max(raw, 1e-12) / max(clean, 1e-12)) for clean, raw in heard]))
+    not make a canceller that works look as if it had lost the echo. None: no host to hear."""
+    heard = [10 * math.log10(raw / max(clean, 1e-12)) for clean, raw in frames if raw >= _ECHO_FLOOR * FRAME]
+    return float(np.median(heard)) if heard else None
 
 
 def _words(text: str) -> list[str]:
