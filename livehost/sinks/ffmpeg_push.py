@@ -53,6 +53,7 @@ class PushTarget:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     address: str = ""
     private: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    listens: bool = False  # ffmpeg waits for a caller (SRT listener): a caller leaving is no failure
 
     def __post_init__(self) -> None:
         if not self.address:
@@ -158,6 +159,7 @@ class _Encoder:
         preset = _preset_pipe(target.private) if target.private else None
         self.target = target
         self.tail: deque[str] = deque(maxlen=5)
+        self.live = False  # ffmpeg opened its output: the server (or a caller) took the stream
         try:
             self.proc = subprocess.Popen(
                 ffmpeg_command(target, spec, audio_read, settings, preset),
@@ -177,6 +179,7 @@ class _Encoder:
         for raw in self.proc.stderr:
             line = self.target.mask(raw.decode("utf-8", "replace").rstrip())
             if line.startswith("Output #0"):  # ffmpeg opened the output: the server took us
+                self.live = True
                 self._on_live()
             elif line and not line.startswith(" ") and line != "Conversion failed!":
                 self.tail.append(line)
@@ -216,8 +219,9 @@ def _grow_pipe(fd: int) -> None:
 class FfmpegPushSink(ThreadedSink):
     """Pushes ticks to ``target``, restarting ffmpeg with backoff whenever it exits.
 
-    ``state`` is "connecting", "live" or "retrying: <why>" (masked), for status pages; after
-    a failure it stays "retrying" through the restart until the server takes the stream.
+    ``state`` is "connecting", "live", "listening" (a listener's caller left) or "retrying:
+    <why>" (masked), for status pages; after a failure it stays "retrying" through the restart
+    until the server takes the stream.
     ``restarts`` counts ffmpeg restarts after the first start.
     """
 
@@ -299,12 +303,17 @@ class FfmpegPushSink(ThreadedSink):
                 return
             except OSError:  # BrokenPipeError: ffmpeg is gone
                 why = self._encoder.why()
+                caller_left = self.target.listens and self._encoder.live
                 self._encoder.stop(timeout=1.0)
                 self._encoder = None
             delay = self.backoff.next_delay()
-            self._down_why = why
-            self.state = f"retrying: {why}"
-            log.warning("sink %s: %s; restarting in %.1f s", self.name, why, delay)
+            if caller_left:  # a listener's caller hung up: listen again, nothing failed
+                self.state = "listening"
+                log.info("sink %s: the caller left; listening again in %.1f s", self.name, delay)
+            else:
+                self._down_why = why
+                self.state = f"retrying: {why}"
+                log.warning("sink %s: %s; restarting in %.1f s", self.name, why, delay)
             self._down.set()
             try:
                 if self._closing.wait(delay):

@@ -33,7 +33,7 @@ def srt_target(spec: str) -> PushTarget:
     public = urlencode([(k, v) for k, v in query if k not in _SECRET_PARAMS], safe=":/,")
     address = f"srt://{expanded.netloc}" + (f"?{public}" if public else "")
     return PushTarget(url=url, shown=shown, muxer="mpegts", secrets=(*(v for _, v in private), *env_secrets),
-                      address=address, private=private)
+                      address=address, private=private, listens=mode == "listener")
 
 
 class SrtSink(FfmpegPushSink):

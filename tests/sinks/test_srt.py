@@ -57,11 +57,12 @@ def test_srt_listener_serves_callers_in_sync():
         assert len(offsets) >= 3 and abs(statistics.median(offsets)) <= 0.040, offsets
         second = read_srt(port, 2.5, wait_s=15)  # the first caller left: the sink listens again
         assert len(second.frame_times) >= 50 and second.av_offsets()
+        wait_for(lambda: sink.restarts >= 2, 10, "the sink to listen after the second caller")
     finally:
         stop.set()
         feeder.join()
         sink.close()
-    assert sink.restarts >= 1 and sink.stats.error is None
+    assert sink.stats.error is None, "a caller hanging up is no failure, even at close"
     print(f"SRT: median A/V offset {statistics.median(offsets) * 1000:.1f} ms, {sink.stats}, "
           f"{sink.restarts} restarts")
 
