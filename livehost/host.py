@@ -174,6 +174,7 @@ class LiveHost:
         self._sentence_lines = SentenceLines()  # the render thread's only
         self.heap = HeapTrimmer()  # trimmed from the brain thread, never the render loop
         self._brain_thread = threading.Thread(target=self._brain_loop, name="brain", daemon=True)
+        self._prime_due = False  # the model has not yet seen the conversation's latest reply
 
     # -- HostControl (the API and the console call these, from any thread) ----------------
     def post_chat(self, message: ChatMessage) -> str:
@@ -300,6 +301,12 @@ class LiveHost:
             if was_speaking and not speaking:
                 self.queue.reset_idle()  # quiet time counts from the end of the speech
             was_speaking = speaking
+            if self._prime_due and not self.channel.voice.busy and self.queue.depth == 0:
+                # While the answer plays, once its speech is made (the voice and the model
+                # would share the cores), so the next reply starts sooner; a message that
+                # came first is answered at once instead (its request does the same work).
+                self._prime_due = False
+                self.brain.prime()
             if self._nearly_quiet():
                 pick = self.queue.next()
                 if pick is not None:
@@ -343,8 +350,7 @@ class LiveHost:
             self.publish({"event": "dropped", "id": message.id, "reason": reply.reason or reply.source.value})
         if not self._cancel.is_set():
             self.brain.remember(reply)
-        if self.queue.depth == 0 and not self._stop.is_set():
-            self.brain.prime()  # while the answer plays, so the next one starts sooner
+        self._prime_due = True
 
     def _speak_fixed(self, text: str, to: str, source: str, message: ChatMessage | None = None,
                      ids: tuple[str, ...] = ()) -> None:
