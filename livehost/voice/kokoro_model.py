@@ -25,6 +25,8 @@ from livehost.errors import LivehostError
 from livehost.models import derived_path
 from livehost.sinks.atomic import atomic_path
 
+from .mandarin import is_chinese, mandarin_phonemes
+
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24000
@@ -113,6 +115,8 @@ class KokoroModel:
         logging.getLogger("phonemizer").setLevel(logging.ERROR)
 
     def phonemize(self, text: str, lang: str = "en-us") -> str:
+        if is_chinese(lang):
+            return mandarin_phonemes(text)
         return " ".join(self._tokenizer.phonemize(text, lang).split())
 
     def tokens(self, phonemes: str) -> list[int]:
