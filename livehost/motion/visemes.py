@@ -39,9 +39,9 @@ _add("p b m", Viseme(jaw=0.02, press=1.0, dominance=4.0))
 _add("f v", Viseme(jaw=0.10, width=0.25, press=0.55, dominance=2.5))
 _add("θ ð", Viseme(jaw=0.20, width=0.25, dominance=1.5))
 _add("t d n ɾ l ɫ", Viseme(jaw=0.22, width=0.25, dominance=0.8))
-_add("s z", Viseme(jaw=0.10, width=0.5, dominance=1.5))
-_add("ʃ ʒ tʃ dʒ", Viseme(jaw=0.15, round=0.65, dominance=1.8))
-_add("ɹ r ɚ ɝ", Viseme(jaw=0.22, round=0.4, dominance=1.0))
+_add("s z ʦ ʣ", Viseme(jaw=0.10, width=0.5, dominance=1.5))
+_add("ʃ ʒ tʃ dʒ ɕ ʑ ʂ ʐ ʨ ʥ ꭧ", Viseme(jaw=0.15, round=0.65, dominance=1.8))
+_add("ɹ r ɚ ɝ ɻ", Viseme(jaw=0.22, round=0.4, dominance=1.0))
 _add("k g ɡ ŋ x", Viseme(jaw=0.28, width=0.1, dominance=0.6))
 _add("h ʔ", Viseme(jaw=0.3, dominance=0.3))
 _add("w ʍ", Viseme(jaw=0.10, round=0.95, dominance=2.0))
@@ -53,12 +53,13 @@ _add("a ɑ ɐ ʌ aɪ aʊ", Viseme(jaw=0.85, width=0.3))
 _add("ɒ ɔ ɔɪ", Viseme(jaw=0.60, round=0.6))
 _add("o oʊ ø", Viseme(jaw=0.45, round=0.8))
 _add("u ʊ ɯ", Viseme(jaw=0.20, round=1.0))
-_add("ə ɜ ᵻ", Viseme(jaw=0.35, width=0.2, dominance=0.5))
+_add("ə ɜ ᵻ ɤ", Viseme(jaw=0.35, width=0.2, dominance=0.5))
 _add("^ $ _ . , ; : ? ! … 。 ， ！ ？ — -", CLOSED)
 _add("SIL sil", CLOSED)
 
 _STRESS = {"ˈ", "ˌ"}  # belongs to the phoneme after it
-_LENGTH = {"ː", "ˑ", "̃", "ʰ", "̩"}  # belongs to the phoneme before it
+# belongs to the phoneme before it (the arrows: Kokoro's Mandarin tones, after the syllable)
+_LENGTH = {"ː", "ˑ", "̃", "ʰ", "̩", "→", "↗", "↓", "↘"}
 _VOWEL_LETTERS = set("aeiouyɑɐɒæɛɪɔʊʌəɜɤɯøœ")
 _LONG_PAUSE = 0.12  # a word break this long is a real pause: the lips close
 

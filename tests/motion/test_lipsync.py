@@ -41,6 +41,16 @@ def test_stress_and_length_marks_fold_into_their_phonemes():
     assert track_.segments[0].centre == 0.1
 
 
+def test_mandarin_tone_arrows_lengthen_their_syllable_instead_of_closing_the_mouth():
+    # Kokoro's Mandarin: 妈 "ma→", 马 "ma↓" — the tone comes after the vowel it belongs to
+    ph = (PhonemeTiming("m", 0.0, 0.05), PhonemeTiming("a", 0.05, 0.15), PhonemeTiming("→", 0.15, 0.25),
+          PhonemeTiming("m", 0.25, 0.3), PhonemeTiming("a", 0.3, 0.4), PhonemeTiming("↓", 0.4, 0.5))
+    track_ = VisemeTrack(ph)
+    assert len(track_.segments) == 4
+    assert track_.at(0.2)[0] > 0.6  # still on the open vowel
+    assert viseme_of("ꭧ").round > 0.5 and viseme_of("ʦ").width > 0.3
+
+
 def test_unknown_symbols_get_a_guess_not_an_error():
     assert viseme_of("ɤ˥").jaw > 0.3  # a vowel with a tone letter
     assert viseme_of("ʈʂ").jaw < 0.3
