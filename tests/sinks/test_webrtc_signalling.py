@@ -243,6 +243,9 @@ def test_specs_and_ice_settings(monkeypatch):
     for bad in ("fast", "50", "1e3"):
         with pytest.raises(LivehostError, match=f"kbps='{bad}'"):
             parse_webrtc_spec(f"webrtc?kbps={bad}")
+    assert WebRTCConfig().audio_lead_s <= WebRTCConfig().send_lead_s  # the voice never leaves before its time
+    with pytest.raises(ValueError, match="audio_lead_s"):
+        WebRTCConfig(send_lead_s=0.01, audio_lead_s=0.02)
 
 
 def test_viewers_share_one_encode_per_codec(served):
