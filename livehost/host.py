@@ -318,6 +318,11 @@ class LiveHost:
             self._wake.wait(0.05)
             self._wake.clear()
 
+    def _someone_waits(self) -> bool:
+        """A message waits while the voice has said everything it was given: the model is
+        writing slower than the host speaks, and dead air would follow."""
+        return self.queue.depth > 0 and self._nearly_quiet()
+
     def _nearly_quiet(self) -> bool:
         voice, timeline = self.channel.voice, self.channel.timeline
         if self._user_since is not None and time.monotonic() - self._user_since < MAX_HOLD_FOR_USER_S:
@@ -338,7 +343,7 @@ class LiveHost:
     def _answer(self, message: ChatMessage) -> None:
         self._cancel = threading.Event()
         playing = self._track(message.id, "llm", None, message)
-        reply = playing.reply = self.brain.answer(message, self._cancel)
+        reply = playing.reply = self.brain.answer(message, self._cancel, yield_to=self._someone_waits)
         for utterance in reply:
             if self._cancel.is_set() or self._draining.is_set():
                 break

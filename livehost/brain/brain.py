@@ -99,6 +99,27 @@ class ReplyTimings:
 _reply_ids = itertools.count(1)
 
 
+class ReplyStop:
+    """The stop the model sees for one reply: the caller's cancel (an interrupt: what was
+    heard is remembered by the caller) or the reply's own end (enough sentences, a loop,
+    someone waiting), which the caller's event does not show, so the reply is remembered."""
+
+    def __init__(self, outer: threading.Event) -> None:
+        self._outer, self._own = outer, threading.Event()
+
+    def is_set(self) -> bool:
+        return self._outer.is_set() or self._own.is_set()
+
+    def set(self) -> None:
+        self._own.set()
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.is_set() and (left := deadline - time.monotonic()) > 0:
+            self._own.wait(min(left, 0.05))
+        return self.is_set()
+
+
 @dataclass(eq=False)
 class Reply:
     """A reply, streamed by iterating it (once). ``source`` and ``reason`` are final when the
@@ -150,9 +171,12 @@ class Brain:
         self._lock = threading.Lock()
 
     # -- public --------------------------------------------------------------------------
-    def answer(self, message: ChatMessage, cancel: threading.Event | None = None) -> Reply:
+    def answer(self, message: ChatMessage, cancel: threading.Event | None = None,
+               yield_to: Callable[[], bool] = lambda: False) -> Reply:
+        """``yield_to``: asked at each token once a sentence has been said; True ends the
+        reply there (someone is waiting and the voice has nothing left to say)."""
         reply = Reply(message)
-        reply._stream = self._generate(reply, cancel or threading.Event())
+        reply._stream = self._generate(reply, cancel or threading.Event(), yield_to)
         return reply
 
     def forget(self) -> None:
@@ -210,7 +234,7 @@ class Brain:
         return [replace(s, to=to) for s in sentences_from_text(text)]
 
     # -- the reply ------------------------------------------------------------------------
-    def _generate(self, reply: Reply, cancel: threading.Event) -> Iterator[Utterance]:
+    def _generate(self, reply: Reply, cancel: threading.Event, yield_to: Callable[[], bool]) -> Iterator[Utterance]:
         start = self._clock()
         message = reply.message
         try:
@@ -232,7 +256,7 @@ class Brain:
                 reply.source, reply.reason = Source.FALLBACK, "no language model"
                 yield from self._fixed(reply, self.fallback_line(), start)
                 return
-            yield from self._from_model(reply, lookup, cancel, start)
+            yield from self._from_model(reply, lookup, cancel, start, yield_to)
         finally:
             reply.timings.done = self._clock() - start
 
@@ -245,7 +269,8 @@ class Brain:
                 reply.timings.first_sentence = self._clock() - start
             yield Utterance(sentence, speech)
 
-    def _from_model(self, reply: Reply, lookup: Lookup, cancel: threading.Event, start: float) -> Iterator[Utterance]:
+    def _from_model(self, reply: Reply, lookup: Lookup, cancel: threading.Event, start: float,
+                    yield_to: Callable[[], bool]) -> Iterator[Utterance]:
         message, spec = reply.message, self.persona.llm
         note = self.viewers.note(message.user_id or message.user, message.user, message.text)
         request = build_request(
@@ -255,10 +280,15 @@ class Brain:
         )
         splitter = SentenceStream(names=(self.persona.name,))
         assert self.backend is not None
+        cancel = ReplyStop(cancel)  # the reply's own stops end the model, not the caller's reply
         try:
             pieces = with_budget(self.backend.stream(request, cancel), spec.first_token_s, spec.reply_s, cancel,
                                  server=self.backend.name)
             for piece in self._pieces(pieces, reply, start):
+                if reply.sentences and yield_to():
+                    cancel.set()  # the model is slower than the voice: answer who waits instead
+                    reply.reason = reply.reason or "yielded to a waiting message"
+                    return
                 for sentence in splitter.feed(piece):
                     outcome = self._vet(reply, lookup, sentence)
                     if outcome is _STOP:

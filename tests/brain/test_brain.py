@@ -184,6 +184,30 @@ def test_cancel_stops_an_endless_reply(demo):
     assert backend.stopped.wait(2)
 
 
+def test_a_reply_ends_its_own_model_without_cancelling_the_caller(demo):
+    # enough sentences: the model stops, but the reply was whole and the caller remembers it
+    backend = ScriptedBackend(["The kettle came in blue. ", "Tea tastes best hot. ", "We open at noon. "],
+                              endless=True)
+    cancel = threading.Event()
+    reply, _ = ask(Brain(demo, backend), "talk", cancel=cancel)
+    assert len(reply.sentences) == demo.llm.max_sentences
+    assert backend.stopped.wait(2) and not cancel.is_set()
+
+
+def test_a_slow_model_yields_to_a_waiting_message_after_its_first_sentence(demo):
+    backend = ScriptedBackend(["Hello Ann, nice to see you. ", "And then ", "some more ", "words "],
+                              endless=True, delay_s=0.01)
+    waiting = threading.Event()
+    reply = Brain(demo, backend).answer(ChatMessage("test", "ann", "talk", id="m1"), threading.Event(),
+                                        yield_to=waiting.is_set)
+    spoken = []
+    for utterance in reply:
+        spoken.append(utterance.sentence.text)
+        waiting.set()  # someone wrote in while the first sentence was said
+    assert spoken == ["Hello Ann, nice to see you."] and reply.reason == "yielded to a waiting message"
+    assert backend.stopped.wait(2)
+
+
 def test_reply_length_is_limited(demo):
     backend = ScriptedBackend(["This is one more fine sentence for you. "], endless=True)
     reply, _ = ask(Brain(demo, backend), "talk")
