@@ -60,6 +60,10 @@ class EmbeddedBackend:
         params.n_parallel = 1  # one reply at a time: its slot keeps the system prompt cached
         params.cache_ram_mib = 0  # no extra host-memory prompt cache: memory stays flat over hours
         params.cpuparams.n_threads = params.cpuparams_batch.n_threads = self.threads
+        # llama.cpp's "auto" turns flash attention on for the CPU, where it is the slower path for a
+        # short turn after a long cached prompt (64 tokens after 800, 2 cores: 382 tok/s with it,
+        # 468 without; livehost bench brain's first token p50 230-235 ms with, 159-173 without).
+        params.flash_attn_type = xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_DISABLED
         # Below the render loop: on a busy machine the face and voice keep their ticks and the
         # model takes what is left (on an idle one it runs as fast as ever).
         low = xllamacpp.ggml_sched_priority.GGML_SCHED_PRIO_LOW
