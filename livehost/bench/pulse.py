@@ -71,6 +71,11 @@ def pulse_server(folder: Path) -> Iterator[Pulse]:
         yield Pulse(env)
     finally:
         subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True, timeout=20, check=False)
+        # --kill only signals: wait for the server to exit, or it writes into a folder being removed
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and subprocess.run(
+                ["pulseaudio", "--check"], env=env, capture_output=True, check=False).returncode == 0:
+            time.sleep(0.05)
         if old is None:
             os.environ.pop("PULSE_RUNTIME_PATH", None)
         else:
