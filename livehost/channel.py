@@ -80,6 +80,12 @@ class Channel:
     def interrupt(self, reason: str = "operator") -> None:
         self.loop.interrupt(reason)
 
+    def hold(self, max_s: float = 2.0) -> None:
+        self.loop.hold(max_s)
+
+    def resume(self) -> None:
+        self.loop.resume()
+
     def render_until_quiet(self, tail_seconds: float = 0.4) -> None:
         """Offline: tick until everything queued has been said, then ``tail_seconds`` more
         of idle face so the last word is not cut."""

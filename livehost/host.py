@@ -121,6 +121,12 @@ class HostEars:
         if set_listening is not None:
             set_listening(speaking)
 
+    def hold(self) -> None:
+        self.host.hold("barge-in")
+
+    def release(self) -> None:
+        self.host.resume()
+
     def barge_in(self) -> None:
         self.host.interrupt("barge-in")
 
@@ -171,6 +177,7 @@ class LiveHost:
         self._current: Playing | None = None
         self._says = 0
         self._user_since: float | None = None  # monotonic: a user started speaking (the mic)
+        self._held_at: float | None = None  # media time the voice was held for a barge-in
         self._sentence_lines = SentenceLines()  # the render thread's only
         self.heap = HeapTrimmer()  # trimmed from the brain thread, never the render loop
         self._brain_thread = threading.Thread(target=self._brain_loop, name="brain", daemon=True)
@@ -204,12 +211,27 @@ class LiveHost:
         if not speaking:
             self._wake.set()
 
+    def hold(self, reason: str = "barge-in") -> None:
+        """Fall silent at once, keeping the place: someone may be talking over the host.
+        ``resume()`` plays on, ``interrupt()`` makes it final (and a hold ends by itself)."""
+        with self._lock:
+            if self._held_at is None:
+                self._held_at = self.channel.clock.now
+        self.channel.hold()
+        self.publish({"event": "hold", "reason": reason})
+
+    def resume(self) -> None:
+        with self._lock:
+            self._held_at = None
+        self.channel.resume()
+        self.publish({"event": "resume"})
+
     def interrupt(self, reason: str = "operator") -> None:
         self._cancel.set()
         self.channel.interrupt(reason)
-        t = self.channel.clock.now
-        with self._lock:
-            current = self._current
+        with self._lock:  # what was heard ended when the voice was held, if it was
+            t = self.channel.clock.now if self._held_at is None else self._held_at
+            self._held_at, current = None, self._current
         if current is not None and current.reply is not None:
             self.brain.remember(current.reply, heard=heard_text(current.started, t))
         self.publish({"event": "interrupt", "reason": reason})

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from livehost.face.base import FaceRenderer
 from livehost.media.clock import MediaClock, Pacer
-from livehost.media.frames import AVTick, Interrupt
+from livehost.media.frames import AVTick, Hold, Interrupt, Resume
 from livehost.media.pattern import SyncPattern
 from livehost.media.timeline import SpeechTimeline
 from livehost.motion.base import Motion
@@ -51,7 +51,8 @@ class RenderLoop:
         self.clock, self.timeline, self.motion, self.renderer = clock, timeline, motion, renderer
         self.sinks = list(sinks)
         self.stats = LoopStats()
-        self._controls: queue.SimpleQueue[Interrupt] = queue.SimpleQueue()
+        self._controls: queue.SimpleQueue[Interrupt | Hold | Resume] = queue.SimpleQueue()
+        self._hold_until: float | None = None  # media time a hold ends by itself
         self._on_interrupt = on_interrupt
         # The sync test pattern replaces the face and the voice (the motion still runs, so
         # the loop's cost stays what it is live).
@@ -65,6 +66,15 @@ class RenderLoop:
     def interrupt(self, reason: str = "operator") -> None:
         """Thread-safe: queued speech is flushed at the start of the next tick."""
         self._controls.put(Interrupt(reason))
+
+    def hold(self, max_s: float = 2.0) -> None:
+        """Thread-safe: the voice falls silent at the next tick, keeping its place, until
+        ``resume()``, ``interrupt()`` or ``max_s`` — a hold never silences the host for good."""
+        self._controls.put(Hold(max_s))
+
+    def resume(self) -> None:
+        """Thread-safe: a held voice plays on from the next tick."""
+        self._controls.put(Resume())
 
     def tick(self) -> AVTick:
         started_at = time.perf_counter()
@@ -101,13 +111,30 @@ class RenderLoop:
             try:
                 control = self._controls.get_nowait()
             except queue.Empty:
-                return
-            log.info("interrupt at %.2f s (%s)", t, control.reason)
-            self.stats.interrupts += 1
-            if self._on_interrupt is not None:
-                self._on_interrupt()
-            self.timeline.flush()
-            self.motion.on_interrupt(t)
+                break
+            if isinstance(control, Hold):
+                self._hold_until = t + control.max_s
+                if not self.timeline.hold():
+                    self.motion.on_interrupt(t)  # the mouth closes as the voice stops
+            elif isinstance(control, Resume):
+                self._resume(t)
+            else:
+                log.info("interrupt at %.2f s (%s)", t, control.reason)
+                self.stats.interrupts += 1
+                self._hold_until = None
+                if self._on_interrupt is not None:
+                    self._on_interrupt()
+                self.timeline.flush()
+                self.motion.on_interrupt(t)
+        if self._hold_until is not None and t >= self._hold_until:
+            log.info("hold at %.2f s ran out: playing on", t)
+            self._resume(t)
+
+    def _resume(self, t: float) -> None:
+        self._hold_until = None
+        resumed = self.timeline.resume(t)
+        if resumed is not None:  # the lips and gestures pick the sentence up where it stopped
+            self.motion.on_speech(resumed)
 
     def run(
         self,

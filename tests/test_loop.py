@@ -154,3 +154,40 @@ def test_dead_or_slow_sinks_never_stall_the_loop_or_the_others():
     assert broken.stats.written == 0 and broken.stats.dropped == 40
     assert slow.stats.dropped >= 30
     assert slow.stats.written + slow.stats.dropped == 40
+
+
+def test_hold_silences_at_next_tick_and_resume_picks_the_sentence_up_again():
+    loop, timeline, motion = make_loop()
+    say(timeline, 2.0)
+    loop.tick()
+    loop.hold()
+    held = loop.tick()
+    assert not held.audio[480:].any() and motion.interrupts == [pytest.approx(0.04)]  # mouth closes
+    for _ in range(3):
+        assert not loop.tick().audio.any()
+    loop.resume()
+    tick = loop.tick()
+    assert tick.audio[480:].all() and tick.started == ()  # plays on; not a new sentence for sinks
+    assert len(motion.speech) == 2 and motion.speech[1].t0 == pytest.approx(0.2 - 0.04)  # re-placed
+    assert loop.stats.interrupts == 0
+
+
+def test_a_hold_nobody_ends_plays_on_by_itself():
+    loop, timeline, _ = make_loop()
+    say(timeline, 2.0)
+    loop.tick()
+    loop.hold(max_s=0.2)
+    ticks = [loop.tick() for _ in range(8)]
+    assert not ticks[2].audio.any() and ticks[-1].audio.any()  # never silent for good
+
+
+def test_interrupt_after_hold_is_final():
+    loop, timeline, motion = make_loop()
+    say(timeline, 2.0)
+    loop.tick()
+    loop.hold()
+    loop.tick()
+    loop.interrupt("barge-in")
+    loop.tick()
+    assert timeline.idle and loop.stats.interrupts == 1
+    assert not any(loop.tick().audio.any() for _ in range(60))  # past the hold's own limit too

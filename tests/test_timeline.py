@@ -69,3 +69,43 @@ def test_wait_for_reports_availability():
     assert not timeline.wait_for(100, timeout=0.01)
     timeline.push(speech(0.01))
     assert timeline.wait_for(100, timeout=0.01)
+
+
+def ramp(seconds: float) -> Speech:
+    """Each sample's value is its own index: where playback resumed can be read off the audio."""
+    return Speech(Sentence("x"), np.arange(int(seconds * SR), dtype=np.float32), SR)
+
+
+def test_hold_falls_silent_at_once_and_resume_plays_on_from_there():
+    timeline = SpeechTimeline(SR)
+    timeline.push(ramp(0.2))
+    timeline.push(speech(0.1))
+    timeline.pull(1920, 0.0)
+    assert timeline.hold() is False and timeline.hold() is True  # holding already
+    held = timeline.pull(1920, 0.04)
+    assert held.audio[:480].any() and not held.audio[480:].any()  # a 10 ms fade, then silence
+    silent = [timeline.pull(1920, 0.08 + n * 0.04) for n in range(5)]
+    assert not any(p.audio.any() or p.speaking or p.started for p in silent)  # the next one waits too
+    assert timeline.playing and not timeline.idle  # its place is kept
+    resumed = timeline.resume(0.28)
+    assert resumed is not None and resumed.speech.sentence.text == "x"
+    assert resumed.t0 == pytest.approx(0.28 - 1920 / SR)  # moved by the pause
+    on = timeline.pull(1920, 0.28).audio
+    assert on[0] == 0 and on[480] == pytest.approx(1920 + 480)  # fades back in from the same sample
+    assert timeline.resume(0.32) is None  # not held
+
+
+def test_flush_while_held_drops_everything_and_a_hold_between_sentences_waits_for_the_next():
+    timeline = SpeechTimeline(SR)
+    timeline.push(speech(0.2))
+    timeline.pull(1920, 0.0)
+    timeline.hold()
+    timeline.pull(1920, 0.04)
+    assert timeline.flush() == 1 and timeline.idle and not timeline.held
+    assert not timeline.pull(1920, 0.08).audio.any()
+
+    timeline.hold()  # nothing playing: the next sentence does not start
+    timeline.push(speech(0.1))
+    assert timeline.pull(1920, 0.12).started == ()
+    assert timeline.resume(0.16) is None  # nothing was cut: it starts as a new sentence
+    assert len(timeline.pull(1920, 0.16).started) == 1

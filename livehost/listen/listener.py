@@ -45,7 +45,11 @@ class ListenConfig(BaseModel):
     mode: Literal["headset", "speaker"] = "headset"
     barge_in: Literal["always", "words", "never"] = "always"
     barge_in_words: Annotated[int, Field(ge=1, le=20)] = 2  # for barge_in: words
-    barge_in_after_s: Seconds = 0.1  # voiced time over the host before it stops (a cough is longer: raise it for noisy rooms)
+    # always: after barge_in_hold_s of voiced time over the host its voice is held (silent at
+    # once, its place kept); after barge_in_after_s the interrupt is final, and speech that ends
+    # before then (a cough, a click) lets the host play on where it stopped
+    barge_in_hold_s: Seconds = 0.06
+    barge_in_after_s: Seconds = 0.25
     turns: TurnConfig = TurnConfig()
     asr_model: str | None = None  # a CTranslate2 Whisper folder; None: the packaged tiny.en
     language: str | None = "en"
@@ -79,6 +83,10 @@ class Ears(Protocol):
 
     def user_speaking(self, speaking: bool) -> None: ...
 
+    def hold(self) -> None: ...
+
+    def release(self) -> None: ...
+
     def barge_in(self) -> None: ...
 
     def heard(self, text: str, t0: float, t1: float, partial: bool) -> None: ...
@@ -92,6 +100,12 @@ class _NoEars:
         return time.monotonic()
 
     def user_speaking(self, speaking: bool) -> None:
+        return None
+
+    def hold(self) -> None:
+        return None
+
+    def release(self) -> None:
         return None
 
     def barge_in(self) -> None:
@@ -159,6 +173,7 @@ class Listener:
         self._speaking_until = 0.0  # monotonic: the host's voice (plus its tail) until then
         self._emit: Emit | None = None
         self._barged = 0  # the turn that already interrupted the host
+        self._held = 0  # the turn that holds the host's voice (not yet an interrupt)
         self._spoke_in_turn = False
         self._partial_at = 0
         self._partial_words = 0
@@ -172,7 +187,7 @@ class Listener:
         self._unconverged = False  # this turn
         self._doubletalk = DoubleTalkDetector() if config.mode == "speaker" else None
         self._share: tuple[int, float] = (-1, 0.0)  # (sample, echo share) last measured over a turn
-        self._counts = {"turns": 0, "false_starts": 0, "barge_ins": 0, "echo_dropped": 0,
+        self._counts = {"turns": 0, "false_starts": 0, "barge_ins": 0, "holds": 0, "resumed": 0, "echo_dropped": 0,
                         "unusable": 0, "partials": 0}
         self._turns = TurnDetector(config.turns)
 
@@ -302,6 +317,7 @@ class Listener:
                 self._jobs.put(_Job("pause", event.turn, event.audio, event.end))
             elif isinstance(event, TurnEnd):
                 self._counts["turns"] += 1
+                self._release(event.turn)
                 self.ears.user_speaking(False)
                 over_host = self._spoke_in_turn or ducking
                 share = self._doubletalk_share(self._samples - event.start) if over_host else 0.0
@@ -310,6 +326,7 @@ class Listener:
                                     self._barged == event.turn))
             elif isinstance(event, FalseStart):
                 self._counts["false_starts"] += 1
+                self._release(event.turn)
                 self.ears.user_speaking(False)
 
     def _maybe_barge_in(self, onset: Onset, host_speaking: bool, ducking: bool) -> None:
@@ -317,6 +334,11 @@ class Listener:
         if cfg.barge_in == "never" or not host_speaking or self._barged == onset.turn:
             return
         after = cfg.duck_barge_in_after_s if ducking else cfg.barge_in_after_s
+        if (cfg.barge_in == "always" and not ducking and self._held != onset.turn
+                and cfg.barge_in_hold_s <= onset.voiced_s < after):
+            self._held = onset.turn  # quiet at once; final or played on once the speech says
+            self._counts["holds"] += 1
+            self.ears.hold()
         if onset.voiced_s < after:
             return  # a false start so far: the host goes on
         if ducking and (self._unconverged or self._residual_db() < cfg.echo_residual_db
@@ -327,6 +349,14 @@ class Listener:
         self._barged = onset.turn
         self._counts["barge_ins"] += 1
         self.ears.barge_in()
+
+    def _release(self, turn: int) -> None:
+        """The speech that held the host ended without interrupting it: the host plays on."""
+        if self._held == turn and self._barged != turn:
+            self._counts["resumed"] += 1
+            self.ears.release()
+        if self._held == turn:
+            self._held = 0
 
     def _host_voice_share(self, onset: Onset) -> float:
         """How much of the turn so far (its last second) is the host's voice the canceller let

@@ -164,3 +164,16 @@ class Interrupt:
     """Stop speaking now: flushes queued speech; the mouth closes within a few frames."""
 
     reason: str = "operator"
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Fall silent now but keep the place (someone may be talking over the host); a
+    ``Resume`` plays on, an ``Interrupt`` drops it, and after ``max_s`` it plays on by itself."""
+
+    max_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Play on after a ``Hold``."""

@@ -4,6 +4,10 @@ The voice stage pushes whole sentences of synthesized audio from its worker thre
 loop pulls exactly one tick's worth of samples, never blocking. Each sentence gets its place
 on the media clock (``t0``) at the moment it starts to play, so an underrun (speech arriving
 late) shifts it rather than desynchronising it.
+
+``hold()`` stops the voice at once (a short fade) but keeps its place: ``resume()`` plays on from
+there, or ``flush()`` drops it. A barge-in holds the voice the moment someone may be talking
+over it and flushes only once it is sure (a cough lets the host go on).
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ class SpeechTimeline:
         self._queue: deque[Speech] = deque()
         self._current: Speech | None = None
         self._pos = 0  # next sample of _current to play
-        self._stop_at: int | None = None  # set by flush(): where the fade-out ends
+        self._stop_at: int | None = None  # set by flush() and hold(): where the fade-out ends
+        self._held_at: int | None = None  # hold(): where the current sentence resumes from
+        self._held = False
+        self._fade_in_end = 0  # resume(): the fade-in ends at this sample of _current
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
 
@@ -73,15 +80,53 @@ class SpeechTimeline:
 
     def flush(self) -> int:
         """Drop everything not yet played. The sentence playing now fades out over a few
-        milliseconds instead of clicking. Returns the number of sentences dropped."""
+        milliseconds instead of clicking (a held one is already silent). Returns the number of
+        sentences dropped."""
         with self._changed:
             dropped = len(self._queue)
             self._queue.clear()
             if self._current is not None:
-                self._stop_at = min(len(self._current.pcm), self._pos + self._fade)
+                if self._held and self._pos >= (self._stop_at or 0):
+                    self._current, self._stop_at = None, None
+                else:  # a fade already under way (a hold) keeps its end
+                    end = len(self._current.pcm) if self._stop_at is None else self._stop_at
+                    self._stop_at = min(end, self._pos + self._fade)
                 dropped += 1
+            self._held, self._held_at = False, None
             self._changed.notify_all()
             return dropped
+
+    def hold(self) -> bool:
+        """Fade the voice out now and keep everything queued; nothing plays until ``resume()``
+        or ``flush()``. Returns whether it was holding already."""
+        with self._lock:
+            if self._held:
+                return True
+            self._held = True
+            if self._current is not None and self._stop_at is None:
+                self._held_at = self._pos
+                self._stop_at = min(len(self._current.pcm), self._pos + self._fade)
+            return False
+
+    @property
+    def held(self) -> bool:
+        with self._lock:
+            return self._held
+
+    def resume(self, t: float) -> ScheduledSpeech | None:
+        """Play on from where ``hold()`` stopped, fading back in, from media time ``t``.
+        Returns the held sentence placed anew on the clock (its start moved by the pause), or
+        None when none was cut."""
+        with self._lock:
+            if not self._held:
+                return None
+            self._held = False
+            if self._current is None or self._held_at is None:
+                self._held_at = None
+                return None
+            self._pos, self._stop_at = self._held_at, None
+            self._fade_in_end, self._held_at = self._pos + self._fade, None
+            return ScheduledSpeech(self._current, t - self._pos / self.sample_rate)
 
     def drop_queued(self) -> int:
         """Drop what has not started; the sentence playing now plays to its end (a clean
@@ -107,22 +152,27 @@ class SpeechTimeline:
         with self._lock:
             while filled < samples:
                 if self._current is None:
-                    if not self._queue:
+                    if not self._queue or self._held:
                         break
-                    self._current, self._pos = self._queue.popleft(), 0
+                    self._current, self._pos, self._fade_in_end = self._queue.popleft(), 0, 0
                     started.append(
                         ScheduledSpeech(self._current, t + filled / self.sample_rate)
                     )
                 end = len(self._current.pcm) if self._stop_at is None else self._stop_at
+                if self._held and self._pos >= end:
+                    break  # faded out: silence until resume() or flush()
                 take = min(samples - filled, end - self._pos)
                 piece = self._current.pcm[self._pos : self._pos + take]
                 if self._stop_at is not None:
                     left = self._stop_at - self._pos
                     piece = piece * (np.arange(left, left - take, -1) / self._fade).astype(np.float32)
+                elif self._pos < self._fade_in_end:
+                    ramp = (np.arange(self._pos, self._pos + take) - (self._fade_in_end - self._fade)) / self._fade
+                    piece = piece * np.minimum(ramp, 1.0).astype(np.float32)
                 out[filled : filled + take] = piece
                 filled += take
                 self._pos += take
                 speaking = speaking or take > 0
-                if self._pos >= end:
+                if self._pos >= end and not self._held:
                     self._current, self._stop_at = None, None
         return Pulled(out, speaking, tuple(started))

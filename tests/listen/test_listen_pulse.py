@@ -75,7 +75,19 @@ def _quiet(host: HostProcess) -> bool:
         and status["queue"]["depth"] == 0
 
 
+def _cough(path: Path) -> Path:
+    """0.15 s cut from a real recording's speech, faded at both ends: voice, but no turn."""
+    import numpy as np
+    import soundfile
+
+    audio, rate = soundfile.read(RECORDING, dtype="float32")
+    cut = audio[int(0.9 * rate):int(1.05 * rate)] * np.hanning(int(0.15 * rate)).astype(np.float32) ** 0.25
+    soundfile.write(path, cut, rate)
+    return path
+
+
 def test_the_host_hears_answers_and_stops_when_talked_over(tmp_path, questions):
+    cough = _cough(tmp_path / "cough.wav")
     with pulse_server(tmp_path) as pulse:
         mic = pulse.null_sink("room")
         with HostProcess(tmp_path, "--mic", mic, "--duration", "120") as host:
@@ -102,11 +114,25 @@ def test_the_host_hears_answers_and_stops_when_talked_over(tmp_path, questions):
             pulse.play(RECORDING, "room")
             interrupt = events.wait(lambda e: e["event"] == "interrupt" and e["reason"] == "barge-in", 15,
                                     "barge-in")
+            held = [e for e in events.events if e["event"] == "hold"]
+            assert held and held[-1]["t"] <= interrupt["t"], events.events[-10:]  # silent before it was sure
             heard = events.wait(lambda e: e["event"] == "heard" and not e["partial"] and e["t0"] > interrupt["t"] - 2,
                                 40, "the recording heard")
             assert word_error_rate(RECORDING_TEXT.lower(), heard["text"].lower()) <= 0.35, heard["text"]
             status = host.status()
             assert status["listen"]["barge_ins"] >= 1 and status["sources"]["mic"]["up"]
+
+            # 3. a word's worth of sound over the host (a cough): it falls silent, then plays on
+            _wait_done(host)
+            host.say(LONG_LINE)
+            _wait_speaking(host)
+            time.sleep(1.0)
+            barge_ins = host.status()["listen"]["barge_ins"]
+            pulse.play(cough, "room").wait(10)
+            events.wait(lambda e: e["event"] == "resume", 10, "the host playing on")
+            time.sleep(0.3)
+            status = host.status()
+            assert status["speaking"] and status["listen"]["barge_ins"] == barge_ins, status["listen"]
             host.signal(signal.SIGTERM)
             assert host.wait(30) == 0, host.log()
         trace = host.trace()

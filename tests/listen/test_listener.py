@@ -39,6 +39,7 @@ class ScriptedRecognizer:
 class Ears:
     def __init__(self):
         self.speaking, self.events, self.barge_ins, self.listening = False, [], 0, []
+        self.holds = self.releases = 0
 
     def avatar_speaking(self):
         return self.speaking
@@ -48,6 +49,12 @@ class Ears:
 
     def user_speaking(self, speaking):
         self.listening.append(speaking)
+
+    def hold(self):
+        self.holds += 1
+
+    def release(self):
+        self.releases += 1
 
     def barge_in(self):
         self.barge_ins += 1
@@ -125,6 +132,8 @@ def test_coughs_make_no_message_and_do_not_barge_in(listening):
     time.sleep(0.5)
     assert messages == [] and ears.barge_ins == 0
     assert listener.stats()["false_starts"] == 2
+    # a cough held the host's voice a moment; it plays on where it stopped
+    assert ears.holds >= 1 and ears.releases == ears.holds == listener.stats()["resumed"]
 
 
 def test_speech_over_the_host_barges_in_once_per_turn(listening):
@@ -133,6 +142,18 @@ def test_speech_over_the_host_barges_in_once_per_turn(listening):
     feed(listener, silence(0.3), speech(1.0), silence(0.6))
     assert wait_for(lambda: messages, 5, "messages")
     assert ears.barge_ins == 1
+    assert ears.holds == 1 and ears.releases == 0  # held at once, then made final
+
+
+def test_speech_over_the_host_holds_its_voice_before_the_interrupt_is_final(listening):
+    listener, ears, messages, _ = listening(ListenConfig(barge_in_hold_s=0.06, barge_in_after_s=0.25))
+    ears.speaking = True
+    feed(listener, silence(0.3), speech(0.15))
+    time.sleep(0.3)
+    assert ears.holds == 1 and ears.barge_ins == 0  # silent already, not yet interrupted
+    feed(listener, speech(0.5), silence(0.6))
+    assert wait_for(lambda: messages, 5, "messages")
+    assert ears.barge_ins == 1 and ears.releases == 0
 
 
 def test_barge_in_never_and_after_words(listening):
@@ -146,7 +167,7 @@ def test_barge_in_never_and_after_words(listening):
     ears.speaking = True
     feed(listener, silence(0.3), speech(0.25))
     time.sleep(0.3)
-    assert ears.barge_ins == 0  # no words heard yet
+    assert ears.barge_ins == 0 and ears.holds == 0  # no words heard yet; words mode never holds
     feed(listener, speech(1.5), silence(0.6), realtime=True)  # words are heard while they speak
     assert wait_for(lambda: ears.barge_ins == 1, 5, "ears.barge_ins == 1")
 
