@@ -323,7 +323,7 @@ def run(args) -> dict:
             figures["questions"] = questions
             barge = [r["barge_in_s"] for r in barge_ins if r["barge_in_s"] is not None]
             figures["barge_in"] = {"n": len(barge_ins), "interrupted": sum(r["interrupted"] for r in barge_ins),
-                                   "p50_s": _pct(barge, 50), "max_s": _pct(barge, 100)}
+                                   "p50_s": _pct(barge, 50), "max_s": _pct(barge, 100), "each_s": barge}
             clean = [r["wer"] for r in words if r["clean"]]
             figures["asr"] = {"wer_clean": round(float(np.mean(clean)), 3) if clean else None,
                               "recordings": words}
