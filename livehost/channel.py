@@ -80,8 +80,8 @@ class Channel:
     def interrupt(self, reason: str = "operator") -> None:
         self.loop.interrupt(reason)
 
-    def hold(self, max_s: float = 2.0) -> None:
-        self.loop.hold(max_s)
+    def hold(self) -> None:
+        self.loop.hold()
 
     def resume(self) -> None:
         self.loop.resume()

@@ -250,6 +250,7 @@ class LiveHost:
             "late_ticks": loop.stats.late_ticks,
             "ready": self.ready.is_set(),
             "speaking": self.channel.timeline.playing,
+            "held": self.channel.timeline.held,  # silent for a barge-in that is not yet final
             "queue": self.queue.stats(),
             "sinks": {s.name: sink_status(s) for s in loop.sinks if not isinstance(s, EventTap)},
             "sources": self.supervisor.status(),

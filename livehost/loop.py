@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from livehost.face.base import FaceRenderer
 from livehost.media.clock import MediaClock, Pacer
-from livehost.media.frames import AVTick, Hold, Interrupt, Resume
+from livehost.media.frames import MAX_HOLD_S, AVTick, Hold, Interrupt, Resume
 from livehost.media.pattern import SyncPattern
 from livehost.media.timeline import SpeechTimeline
 from livehost.motion.base import Motion
@@ -67,7 +67,7 @@ class RenderLoop:
         """Thread-safe: queued speech is flushed at the start of the next tick."""
         self._controls.put(Interrupt(reason))
 
-    def hold(self, max_s: float = 2.0) -> None:
+    def hold(self, max_s: float = MAX_HOLD_S) -> None:
         """Thread-safe: the voice falls silent at the next tick, keeping its place, until
         ``resume()``, ``interrupt()`` or ``max_s`` — a hold never silences the host for good."""
         self._controls.put(Hold(max_s))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 import time
+
 import numpy as np
 
 from .common import SPEECH, progress

@@ -352,11 +352,12 @@ class Listener:
 
     def _release(self, turn: int) -> None:
         """The speech that held the host ended without interrupting it: the host plays on."""
-        if self._held == turn and self._barged != turn:
+        if self._held != turn:
+            return
+        self._held = 0
+        if self._barged != turn:
             self._counts["resumed"] += 1
             self.ears.release()
-        if self._held == turn:
-            self._held = 0
 
     def _host_voice_share(self, onset: Onset) -> float:
         """How much of the turn so far (its last second) is the host's voice the canceller let

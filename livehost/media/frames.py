@@ -166,12 +166,15 @@ class Interrupt:
     reason: str = "operator"
 
 
+MAX_HOLD_S = 2.0  # a hold nothing ends plays on after this: the host is never silenced for good
+
+
 @dataclass(frozen=True, slots=True)
 class Hold:
     """Fall silent now but keep the place (someone may be talking over the host); a
     ``Resume`` plays on, an ``Interrupt`` drops it, and after ``max_s`` it plays on by itself."""
 
-    max_s: float = 2.0
+    max_s: float = MAX_HOLD_S
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,6 +133,7 @@ def test_the_host_hears_answers_and_stops_when_talked_over(tmp_path, questions):
             time.sleep(0.3)
             status = host.status()
             assert status["speaking"] and status["listen"]["barge_ins"] == barge_ins, status["listen"]
+            assert not status["held"]
             host.signal(signal.SIGTERM)
             assert host.wait(30) == 0, host.log()
         trace = host.trace()
