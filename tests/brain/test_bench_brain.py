@@ -55,7 +55,10 @@ def test_bench_brain_command(livehost_cli, tmp_path):
     assert figures["machine"]["cpus"] >= 1 and figures["machine"]["llm_threads"] >= 1
 
     first = figures["first_turn"]
-    assert first["source"] == "llm" and first["first_token_ms"] > 0
+    # the model answered it (an input-guard block or a cached answer has no first token); what
+    # the output guards then made of its sampled words (temperature 0.6) may vary run to run
+    assert first["source"] in {"llm", "blocked", "catalogue"} and first["first_token_ms"] > 0
+    assert first["source"] == "llm" or figures["turns"][0]["reason"]  # a guard's verdict says why
     later = figures["later_turns"]
     assert later["turns"] == 7 and later["model_turns"] >= 1
     assert later["first_token_ms_p50"] > 0 and later["first_sentence_ms_p50"] > 0
