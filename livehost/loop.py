@@ -80,7 +80,7 @@ class RenderLoop:
         started_at = time.perf_counter()
         clock = self.clock
         t = clock.now
-        self._apply_controls(t)
+        cut = self._apply_controls(t)
         pulled = self.timeline.pull(clock.samples_for_tick(clock.tick), t)
         for scheduled in pulled.started:
             self.motion.on_speech(scheduled)
@@ -98,6 +98,7 @@ class RenderLoop:
             speaking=pulled.speaking,
             face=face,
             started=pulled.started,
+            cut=cut,
         )
         for sink in self.sinks:
             sink.offer(tick)
@@ -106,7 +107,9 @@ class RenderLoop:
         self.stats.busy_seconds += time.perf_counter() - started_at
         return tick
 
-    def _apply_controls(self, t: float) -> None:
+    def _apply_controls(self, t: float) -> bool:
+        """Returns whether the voice was stopped (held or flushed) at this tick."""
+        cut = False
         while True:
             try:
                 control = self._controls.get_nowait()
@@ -116,6 +119,7 @@ class RenderLoop:
                 self._hold_until = t + control.max_s
                 if not self.timeline.hold():
                     self.motion.on_interrupt(t)  # the mouth closes as the voice stops
+                    cut = True
             elif isinstance(control, Resume):
                 self._resume(t)
             else:
@@ -126,9 +130,11 @@ class RenderLoop:
                     self._on_interrupt()
                 self.timeline.flush()
                 self.motion.on_interrupt(t)
+                cut = True
         if self._hold_until is not None and t >= self._hold_until:
             log.info("hold at %.2f s ran out: playing on", t)
             self._resume(t)
+        return cut
 
     def _resume(self, t: float) -> None:
         self._hold_until = None

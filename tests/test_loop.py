@@ -105,9 +105,10 @@ def test_interrupt_flushes_at_next_tick():
     tick = loop.tick()
     assert loop.stats.interrupts >= 1
     assert motion.interrupts and motion.interrupts[0] == pytest.approx(0.04)
-    # The fade (10 ms) plays, then silence for good.
-    assert not tick.audio[480:].any()
-    assert not loop.tick().speaking
+    # The fade (10 ms) plays, then silence for good; sinks are told to drop what they hold.
+    assert not tick.audio[480:].any() and tick.cut
+    following = loop.tick()
+    assert not following.speaking and not following.cut
     assert timeline.idle
 
 
@@ -163,8 +164,11 @@ def test_hold_silences_at_next_tick_and_resume_picks_the_sentence_up_again():
     loop.hold()
     held = loop.tick()
     assert not held.audio[480:].any() and motion.interrupts == [pytest.approx(0.04)]  # mouth closes
+    assert held.cut
+    loop.hold()  # held already: nothing more to cut
     for _ in range(3):
-        assert not loop.tick().audio.any()
+        tick = loop.tick()
+        assert not tick.audio.any() and not tick.cut
     loop.resume()
     tick = loop.tick()
     assert tick.audio[480:].all() and tick.started == ()  # plays on; not a new sentence for sinks

@@ -127,7 +127,9 @@ class AVTick:
 
     ``audio`` is float32 mono, ``sample_rate / fps`` samples long (the rounding of a
     non-integer ratio is spread over ticks so the sum is exact). ``started`` lists the speech
-    that began playing during this tick.
+    that began playing during this tick. ``cut``: the voice was stopped at this tick (held or
+    interrupted): a sink still holding earlier audio may drop it, so the voice falls silent at
+    the receiver now rather than a buffer later.
     """
 
     index: int
@@ -138,6 +140,7 @@ class AVTick:
     speaking: bool
     face: FaceState
     started: tuple[ScheduledSpeech, ...] = ()
+    cut: bool = False
 
 
 @dataclass(frozen=True, slots=True)

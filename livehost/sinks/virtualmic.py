@@ -3,19 +3,18 @@ OBS list (PulseAudio, or PipeWire's pulse server).
 
 On open it loads a null sink (``NAME_out``) and a remap source on its monitor (``NAME``):
 apps refuse a monitor as a microphone but take a remapped source. Each tick's audio is played
-into the null sink by a ``pacat`` subprocess (no audio library in this process).
+into the null sink by one libpulse stream of this process (``pulse_playback``); close unloads
+exactly the modules this sink loaded.
 
-Latency: pacat takes a second or two to start reading, and a blocking pipe would keep
-whatever piled up meanwhile as permanent delay (measured: 1.3 s). So the pipe is one page
-and written without blocking: a tick pacat has no room for is skipped (``skipped``), and the
-voice stays within pacat's own buffer of real time. Close unloads exactly the modules this
-sink loaded.
+Latency: the stream's buffer is the only one, ``latency_ms`` deep. A null sink's clock may run
+slower than the channel's on a loaded machine, so audio would pile up as delay (a subprocess
+player and its pipe held up to 0.2 s that way): a tick that finds the buffer already that
+deep is skipped (``skipped``): silence, never delay. A tick that cuts the voice (barge-in)
+flushes what the buffer still holds, so the voice stops at the microphone at once.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 import shutil
 import subprocess
@@ -25,10 +24,9 @@ from livehost.media.audio import to_int16
 from livehost.media.frames import AVTick
 
 from .base import StreamSpec, ThreadedSink
+from .pulse_playback import PulsePlayback
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
-_PAGE = 4096  # a pipe's smallest size, and PIPE_BUF: a write this size is all or nothing
-_F_SETPIPE_SZ = 1031
 
 
 def _pactl(*args: str) -> str:
@@ -42,21 +40,21 @@ def _pactl(*args: str) -> str:
 class VirtualMicSink(ThreadedSink):
     name = "virtualmic"
 
-    def __init__(self, mic_name: str = "LivehostMic", latency_ms: int = 60) -> None:
+    def __init__(self, mic_name: str = "LivehostMic", latency_ms: int = 80) -> None:
         super().__init__(max_queue=10, overflow="drop")
         if not _NAME.fullmatch(mic_name):
             raise LivehostError(f"sink virtualmic:{mic_name}: use letters, digits, '_', '-' or '.' in the name")
         self.mic_name, self.sink_name, self.latency_ms = mic_name, f"{mic_name}_out", latency_ms
         self._modules: list[str] = []
-        self._player: subprocess.Popen | None = None
-        self.skipped = 0  # ticks written while pacat had no room: silence, not delay
+        self._player: PulsePlayback | None = None
+        self.skipped = 0  # ticks that found the buffer full: silence, not delay
+        self.flushed = 0  # cuts that dropped what the buffer held
 
     def open(self, spec: StreamSpec) -> None:
         """Create the devices now, on the caller's thread, so a missing server stops the start
         with one clear line instead of a failed sink later."""
-        for tool in ("pactl", "pacat"):
-            if shutil.which(tool) is None:
-                raise LivehostError(f"virtualmic: {tool} is not installed (apt install pulseaudio-utils)")
+        if shutil.which("pactl") is None:
+            raise LivehostError("virtualmic: pactl is not installed (apt install pulseaudio-utils)")
         try:
             _pactl("info")
         except LivehostError as exc:
@@ -74,7 +72,9 @@ class VirtualMicSink(ThreadedSink):
                        "channels=1", f"sink_properties=device.description={self.sink_name}")
             self._load("module-remap-source", f"master={self.sink_name}.monitor", f"source_name={self.mic_name}",
                        f"source_properties=device.description={self.mic_name}")
+            self._play(spec)
         except LivehostError:
+            self.finish(ok=False)
             self._unload()
             raise
         super().open(spec)
@@ -93,39 +93,25 @@ class VirtualMicSink(ThreadedSink):
         finally:
             self._unload()
 
+    def _play(self, spec: StreamSpec) -> None:
+        # Room for two ticks above the depth kept, so a write never waits for the device.
+        self._player = PulsePlayback(self.sink_name, spec.sample_rate, "livehost", self.mic_name,
+                                     buffer_s=self.latency_ms / 1000 + 2 / spec.fps)
+        self._player.wake(1 / spec.fps)  # here, not on the first ticks: none is lost while it wakes
+
     # -- on the sink thread ---------------------------------------------------------------
-    def start(self, spec: StreamSpec) -> None:
-        self._player = subprocess.Popen(
-            ["pacat", "--playback", f"--device={self.sink_name}", "--format=s16le", f"--rate={spec.sample_rate}",
-             "--channels=1", f"--latency-msec={self.latency_ms}", "--raw", "--client-name=livehost",
-             f"--stream-name={self.mic_name}"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        fd = self._player.stdin.fileno()
-        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PAGE)
-        os.set_blocking(fd, False)
 
     def write(self, tick: AVTick) -> None:
-        assert self._player is not None and self._player.stdin is not None
-        pcm = to_int16(tick.audio).tobytes()
-        try:
-            for start in range(0, len(pcm), _PAGE):  # whole pages (even: samples stay aligned)
-                os.write(self._player.stdin.fileno(), pcm[start : start + _PAGE])
-        except BlockingIOError:
+        assert self._player is not None
+        if tick.cut:
+            self._player.flush()
+            self.flushed += 1
+        elif self._player.latency_s() * 1000 > self.latency_ms:
             self.skipped += 1
-        except BrokenPipeError:
-            err = self._player.stderr.read().decode(errors="replace").strip() if self._player.stderr else ""
-            raise RuntimeError(f"pacat stopped playing into {self.sink_name}: {err or 'no message'}") from None
+            return
+        self._player.write(to_int16(tick.audio).tobytes())
 
     def finish(self, ok: bool) -> None:
-        if self._player is None:
-            return
-        try:
-            self._player.stdin.close()
-        except BrokenPipeError:
-            pass
-        try:
-            self._player.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            self._player.kill()
-            self._player.wait()
+        if self._player is not None:
+            self._player.close(drain=ok)
+            self._player = None

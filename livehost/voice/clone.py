@@ -14,7 +14,8 @@ only if it beats the best so far on the probe, stays within 1.5 semitones of the
 pitch, does not move away from the reference's long-term spectral envelope (``profile``: a
 measure the speaker encoder cannot be fooled into) and Whisper transcribes it correctly. The
 result is verified on held-out sentences: a clone whose own speech misses the reference's
-pitch is not kept. The state is saved after every improvement, so an interrupted search
+pitch is not kept, and the search falls back to the best it kept before (or to the clone a
+previous run verified). The state is saved after every improvement, so an interrupted search
 resumes.
 """
 from __future__ import annotations
@@ -96,6 +97,19 @@ class SearchState:
     closest_envelope: float = 1e9  # the smallest envelope distance of the candidates kept
     weights: list[float] = field(default_factory=list)
     stock: dict[str, float] = field(default_factory=dict)
+    verified: bool = False  # the saved best passed the held-out check at the end of a run
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A best candidate as the search kept it, to fall back on if a later one fails the
+    held-out check."""
+
+    table: np.ndarray
+    similarity: float
+    pitch: float
+    closest_envelope: float
+    weights: tuple[float, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +214,9 @@ class VoiceSearch:
         # A resumed search draws new steps, not the ones it already tried.
         self.rng = np.random.default_rng([seed, self.state.evaluations])
         self.best_table = self._load_best()
+        self._kept: list[_Kept] = []
+        # What a finished run verified is the clone the user has: a resumed run never ends worse.
+        self._verified = self._snapshot() if self.state.verified and self.best_table is not None else None
 
     # -- scoring ---------------------------------------------------------------------------
     def render(self, table: np.ndarray, speed: float | None = None, shift: float | None = None,
@@ -266,8 +283,18 @@ class VoiceSearch:
     def _accept(self, table, c: Candidate, weights) -> None:
         self.best_table, self.state.best_similarity, self.state.pitch = table, c.similarity, c.shift
         self.state.closest_envelope = min(self.state.closest_envelope, c.envelope)
+        self.state.verified = False
         if weights is not None:
             self.state.weights = list(map(float, weights))
+        self._kept = [*self._kept[-1:], self._snapshot()]  # the best and the one before it
+
+    def _snapshot(self) -> _Kept:
+        s = self.state
+        return _Kept(self.best_table, s.best_similarity, s.pitch, s.closest_envelope, tuple(s.weights))
+
+    def _restore(self, kept: _Kept) -> None:
+        self.best_table, self.state.best_similarity, self.state.pitch = kept.table, kept.similarity, kept.pitch
+        self.state.closest_envelope, self.state.weights = kept.closest_envelope, list(kept.weights)
 
     # -- stages ----------------------------------------------------------------------------
     def run(self, budget_s: float, tick: Callable[[SearchState], None] = lambda s: None) -> CloneResult:
@@ -423,8 +450,31 @@ class VoiceSearch:
         spoken = profile(np.concatenate(audio), SAMPLE_RATE)
         return Verification(spoken.pitch, self.target_profile.envelope_distance(spoken), errors / max(words, 1))
 
+    def _checked(self) -> Verification:
+        """The held-out check of the best; if it fails, of the best kept before it and of the
+        clone a previous run verified, until one passes. None passing: the best stays,
+        reported as failing."""
+        first = self.verify()
+        last = self._snapshot()  # after verify(): with the pitch it settled on
+        earlier = [k for k in self._kept[-2:-1] if k.table is not last.table]
+        if self._verified is not None and self._verified.table is not last.table:
+            earlier.append(self._verified)
+        checked = first
+        for kept in earlier:
+            if checked.pitch_ok(self.target_pitch):
+                break
+            log.info("voice search: the best clone misses the reference's pitch on held-out speech; "
+                     "checking the one kept before it (similarity %.3f)", kept.similarity)
+            self._restore(kept)
+            checked = self.verify()
+        if not checked.pitch_ok(self.target_pitch):
+            self._restore(last)
+            checked = first
+        self.state.verified = checked.pitch_ok(self.target_pitch)
+        return checked
+
     def _result(self) -> CloneResult:
-        checked = self.verify()
+        checked = self._checked()
         stock = self.state.stock
         return CloneResult(
             table=self.best_table, speed=self.state.speed, pitch=self.state.pitch, similarity_stock=dict(stock),
