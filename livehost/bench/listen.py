@@ -230,7 +230,7 @@ def _barge_ins(session: _Session, probe: Probe, n: int, interrupter: Path) -> li
 
 
 def _word_errors(session: _Session, n: int) -> list[dict]:
-    from livehost.voice.intelligibility import word_error_rate
+    from livehost.voice.intelligibility import word_errors
 
     rows = []
     for name, truth, clean in progress(RECORDINGS[:n], "recordings"):
@@ -241,10 +241,22 @@ def _word_errors(session: _Session, n: int) -> list[dict]:
         while event := session.wait(lambda e: e.get("event") == "heard" and not e.get("partial"), 4):
             heard.append(event["text"])  # a long recording may be heard as two turns
         text = " ".join(heard)
-        rows.append({"recording": name, "clean": clean, "heard": text,
-                     "wer": round(word_error_rate(truth, text.lower()), 3)})
+        errors, words = word_errors(truth, text)
+        rows.append({"recording": name, "clean": clean, "heard": text, "errors": errors, "words": words,
+                     "wer": round(errors / words, 3)})
         session.running.host.interrupt("bench")
     return rows
+
+
+def _pooled_wer(rows: list[dict]) -> dict:
+    """Word errors over all words of the clean recordings, as ASR benchmarks count them (a
+    mean of per-recording rates would let one eight-word clip weigh as much as a 35-word one);
+    the per-recording mean is kept beside it."""
+    clean = [r for r in rows if r["clean"]]
+    if not clean:
+        return {"wer_clean": None, "wer_clean_mean_per_recording": None}
+    return {"wer_clean": round(sum(r["errors"] for r in clean) / sum(r["words"] for r in clean), 3),
+            "wer_clean_mean_per_recording": round(float(np.mean([r["wer"] for r in clean])), 3)}
 
 
 def _echo(session: _Session, seconds: float) -> dict:
@@ -324,9 +336,7 @@ def run(args) -> dict:
             barge = [r["barge_in_s"] for r in barge_ins if r["barge_in_s"] is not None]
             figures["barge_in"] = {"n": len(barge_ins), "interrupted": sum(r["interrupted"] for r in barge_ins),
                                    "p50_s": _pct(barge, 50), "max_s": _pct(barge, 100), "each_s": barge}
-            clean = [r["wer"] for r in words if r["clean"]]
-            figures["asr"] = {"wer_clean": round(float(np.mean(clean)), 3) if clean else None,
-                              "recordings": words}
+            figures["asr"] = {**_pooled_wer(words), "recordings": words}
             if args.echo_s > 0:
                 with _Session(persona, args, folder, pulse, "speaker") as session:
                     figures["echo"] = _echo(session, args.echo_s)

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from livehost.persona import load_persona
     from livehost.server import ServerThread, create_app
     from livehost.server.token import resolve_api_token
-    from livehost.sinks.specs import DEFAULT_SINKS, parse_sink
+    from livehost.sinks.specs import DEFAULT_SINKS, parse_sinks
     from livehost.sinks.trace import TraceSink
     from livehost.sources.base import HookSource
     from livehost.sources.queue import QueueConfig
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     console = config.console if config.console is not None else sys.stdin.isatty()
     chat_specs = list(config.chat) + (["console"] if console and "console" not in config.chat else [])
     sources = [source for spec in chat_specs if (source := parse_chat(spec)) is not None]
-    sinks = [parse_sink(spec) for spec in (config.sinks or DEFAULT_SINKS)]
+    sinks = parse_sinks(config.sinks or DEFAULT_SINKS)
     try:
         queue_config = QueueConfig.model_validate({"mention_names": [persona.name], **config.queue})
     except Exception as exc:

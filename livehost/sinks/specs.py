@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from livehost.errors import LivehostError
@@ -11,6 +12,17 @@ from .base import Sink
 DEFAULT_SINKS = ("webrtc",)  # the viewer page: nothing grows on disk in a 24/7 run
 AVAILABLE = ("record:FILE.mp4", "rtmp://HOST/APP/KEY", "srt://HOST:PORT?mode=listener", "virtualmic[:NAME]",
              "virtualcam[:DEVICE]", "webrtc")
+
+
+def parse_sinks(specs: Iterable[str]) -> list[Sink]:
+    """The live sinks for ``specs``; a virtual camera beside a virtual microphone follows the
+    microphone's latency, so a call gets face and voice together."""
+    sinks = [parse_sink(spec) for spec in specs]
+    mic = next((sink for sink in sinks if sink.name == "virtualmic"), None)
+    if mic is not None:
+        for cam in (sink for sink in sinks if sink.name == "virtualcam"):
+            cam.follow(lambda: mic.latency_s)
+    return sinks
 
 
 def parse_sink(spec: str, live: bool = True) -> Sink:

@@ -4,11 +4,16 @@ The camera is opened on the caller's thread so a missing device stops the start 
 line; frames are sent from the sink's own thread, paced by the channel (the render loop
 already ticks at the camera's rate). The backend is always named: trying every backend in
 turn would hide which one failed and why.
+
+Paired with the virtual microphone (``follow``), each frame waits as many ticks as the voice
+takes to reach the microphone (its stream's measured latency), so a call gets both together.
 """
 
 from __future__ import annotations
 
 import sys
+from collections import deque
+from collections.abc import Callable
 
 from livehost.errors import LivehostError
 from livehost.media.frames import AVTick
@@ -29,6 +34,13 @@ class VirtualCamSink(ThreadedSink):
         super().__init__(max_queue=5, overflow="drop")
         self.device, self.backend = device, backend or default_backend()
         self._camera = None
+        self._audio_latency: Callable[[], float] = lambda: 0.0
+        self._waiting: deque = deque()
+        self.delay_ticks = 0  # the frames held back now, to meet the voice
+
+    def follow(self, audio_latency: Callable[[], float]) -> None:
+        """Delay the video by ``audio_latency()`` (seconds, read each tick), rounded to ticks."""
+        self._audio_latency = audio_latency
 
     def open(self, spec: StreamSpec) -> None:
         try:
@@ -46,7 +58,13 @@ class VirtualCamSink(ThreadedSink):
         super().open(spec)
 
     def write(self, tick: AVTick) -> None:
-        self._camera.send(tick.image)
+        self._waiting.append(tick.image)
+        self.delay_ticks = round(self._audio_latency() * float(self._spec.fps))
+        # A delay that shrinks drops a frame a tick until it is met, never sends a burst.
+        if len(self._waiting) > self.delay_ticks + 1:
+            self._waiting.popleft()
+        if len(self._waiting) > self.delay_ticks:
+            self._camera.send(self._waiting.popleft())
 
     def finish(self, ok: bool) -> None:
         if self._camera is not None:

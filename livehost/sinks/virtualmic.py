@@ -49,6 +49,7 @@ class VirtualMicSink(ThreadedSink):
         self._player: PulsePlayback | None = None
         self.skipped = 0  # ticks that found the buffer full: silence, not delay
         self.flushed = 0  # cuts that dropped what the buffer held
+        self.latency_s = 0.0  # from a tick's audio written to its playing, measured each tick
 
     def open(self, spec: StreamSpec) -> None:
         """Create the devices now, on the caller's thread, so a missing server stops the start
@@ -106,9 +107,11 @@ class VirtualMicSink(ThreadedSink):
         if tick.cut:
             self._player.flush()
             self.flushed += 1
-        elif self._player.latency_s() * 1000 > self.latency_ms:
-            self.skipped += 1
-            return
+        else:
+            self.latency_s = self._player.latency_s()
+            if self.latency_s * 1000 > self.latency_ms:
+                self.skipped += 1
+                return
         self._player.write(to_int16(tick.audio).tobytes())
 
     def finish(self, ok: bool) -> None:

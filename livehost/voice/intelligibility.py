@@ -14,7 +14,9 @@ from livehost.media.audio import resample
 _NUMBERS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
             "fourteen fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_SPELLING = {"litre": "liter", "colour": "color", "favourite": "favorite", "okay": "ok", "centre": "center"}
+# One spelling per word; titles as they are said (Whisper writes "Mr.", LibriSpeech "mister").
+_SPELLING = {"litre": "liter", "colour": "color", "favourite": "favorite", "okay": "ok", "centre": "center",
+             "mr": "mister", "mrs": "missus", "dr": "doctor"}
 
 
 def _number_words(token: str) -> list[str]:

@@ -17,7 +17,7 @@ from push_probe import FPS, SIZE, SPEC, SR, feed_realtime
 
 from livehost.errors import LivehostError
 from livehost.media.frames import AVTick, FaceState
-from livehost.sinks.specs import parse_sink
+from livehost.sinks.specs import parse_sink, parse_sinks
 from livehost.sinks.virtualcam import VirtualCamSink
 from livehost.sinks.virtualmic import VirtualMicSink
 
@@ -175,7 +175,82 @@ def test_virtualcam_sends_each_frame_at_size_and_rate():
     assert first.mean() > 200 and camera.frames[1][1].mean() < 100  # the flash, then the still
 
 
+def test_a_camera_beside_a_microphone_holds_frames_back_by_its_latency():
+    import pyvirtualcam
+
+    pyvirtualcam.register_backend("livehost-test", _TestCamera)
+    _TestCamera.instances.clear()
+    cam, _, mic = parse_sinks(["virtualcam:test-camera", "record:x.mp4", "virtualmic:Mic"])
+    assert (cam.name, mic.name) == ("virtualcam", "virtualmic")
+    cam.backend = "livehost-test"
+    mic.latency_s = 0.085  # about two ticks at 25 fps
+    cam.open(SPEC)
+    for i in range(10):
+        tick = _tone_tick(i, loud=False)
+        tick.image[:] = i
+        cam.offer(tick)
+        time.sleep(0.01)
+    cam.close()
+    (camera,) = _TestCamera.instances
+    assert cam.stats.written == 10 and cam.delay_ticks == 2
+    assert [int(frame[0]) for _, frame in camera.frames] == list(range(8))  # the last two still waiting
+
+
 def test_virtualcam_without_a_device_names_the_module():
     if not os.path.exists("/sys/module/v4l2loopback"):
         with pytest.raises(LivehostError, match=r"modprobe v4l2loopback exclusive_caps=1 card_label=Livehost"):
             parse_sink("virtualcam").open(SPEC)
+
+
+class _Both:
+    def __init__(self, *sinks) -> None:
+        self.sinks = sinks
+
+    def offer(self, tick) -> None:
+        for sink in self.sinks:
+            sink.offer(tick)
+
+
+@pytest.mark.slow
+@needs_pulse
+def test_camera_and_microphone_as_a_pair_arrive_together(pulse):
+    """Zoom's view: the flash at the camera against the beep at the microphone's source, with
+    the camera following the microphone's measured latency."""
+    import pyvirtualcam
+
+    pyvirtualcam.register_backend("livehost-test", _TestCamera)
+    _TestCamera.instances.clear()
+    cam, mic = parse_sinks(["virtualcam:test-camera", "virtualmic:PairMic"])
+    cam.backend = "livehost-test"
+    mic.open(SPEC)
+    cam.open(SPEC)
+    recorder = subprocess.Popen(
+        ["parec", "-d", "PairMic", "--format=s16le", f"--rate={SR}", "--channels=1", "--raw", "--latency-msec=20"],
+        stdout=subprocess.PIPE, env=pulse)
+    arrivals: list[tuple[float, np.ndarray]] = []
+    reading = threading.Thread(target=lambda: arrivals.extend(
+        (time.monotonic(), np.frombuffer(chunk, np.int16)) for chunk in iter(lambda: recorder.stdout.read(960), b"")))
+    reading.start()
+    try:
+        time.sleep(0.5)
+        feed_realtime(_Both(mic, cam), 9.0)
+        time.sleep(0.5)
+    finally:
+        for sink in (cam, mic):
+            sink.close()
+        recorder.terminate()
+        reading.join(5)
+    (camera,) = _TestCamera.instances
+    assert cam.stats.error is None and mic.stats.error is None
+    frames = np.array([t for t, frame in camera.frames if frame.mean() > 200])
+    flashes = frames[np.insert(np.diff(frames) > 1.0, 0, True)]
+    # each sample's arrival: when its chunk was read, less what followed it in the chunk
+    times = np.concatenate([t - (len(pcm) - np.arange(len(pcm))) / SR for t, pcm in arrivals])
+    pcm = np.concatenate([pcm for _, pcm in arrivals])
+    loud = times[np.abs(pcm) > 8000]
+    beeps = loud[np.insert(np.diff(loud) > 1.0, 0, True)]
+    assert len(flashes) == len(beeps) == 5, (flashes, beeps)  # at 0, 2, 4, 6 and 8 s
+    offsets = beeps - flashes
+    assert abs(np.median(offsets)) <= 0.04 and np.abs(offsets).max() <= 0.06, offsets
+    print(f"virtual camera + mic: voice after face by {np.round(offsets * 1000).astype(int).tolist()} ms, "
+          f"camera {cam.delay_ticks} tick(s) behind, mic latency {mic.latency_s * 1000:.0f} ms")

@@ -80,6 +80,7 @@ def test_word_error_rate_normalizes_case_punctuation_numbers_and_spelling():
     assert word_error_rate("A full litre.", "a full liter") == 0.0
     assert word_error_rate("one two three four", "one two four") == 0.25
     assert word_error_rate("one two", "one two three four") == 1.0
+    assert word_error_rate("mister quilter and doctor watson", "Mr. Quilter and Dr. Watson") == 0.0
 
 
 def test_write_voice_replaces_only_the_voice_block(tmp_path):
