@@ -105,6 +105,7 @@ def test_a_short_bench_reports_every_figure(tmp_path):
     viewers = figures["webrtc_viewers"]
     run1 = viewers["runs"]["1"]
     assert len(run1["viewer_fps"]) == 1 and run1["viewer_fps"][0] > 10, viewers
+    assert len(run1["decoded_fps"]) == 1 and run1["decoded_fps"][0] >= run1["viewer_fps"][0] - 1, viewers
     assert len(run1["sent_fps"]) == 1 and run1["sent_fps"][0] > 10, viewers  # what the host sent it
     assert 0 < run1["cpu_s_per_media_s"] <= run1["machine_busy_cores"] <= os.cpu_count(), run1
     assert viewers["most_viewers_at_25_fps"] in (0, 1)

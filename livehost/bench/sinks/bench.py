@@ -105,9 +105,11 @@ def viewer_runs(host: Host, browser, pages: list, seconds: float, counts: list[i
         firsts = [frame_count(page) for page in pages[:n]]
         sent_before = host.webrtc()["peers"]
         used = cpu_window(host, seconds)
-        fps = [round(frame_rate(first, frame_count(page)), 2) for first, page in zip(firsts, pages[:n])]
+        lasts = [frame_count(page) for page in pages[:n]]
+        fps = [round(frame_rate(first, last), 2) for first, last in zip(firsts, lasts)]
+        decoded = [round(frame_rate(first, last, decoded=True), 2) for first, last in zip(firsts, lasts)]
         late_share = used["late_ticks"] / max(1, used["ticks"])
-        runs[str(n)] = {**used, "viewer_fps": fps, "sent_fps": sent_rates(sent_before, host.webrtc()["peers"],
+        runs[str(n)] = {**used, "viewer_fps": fps, "decoded_fps": decoded, "sent_fps": sent_rates(sent_before, host.webrtc()["peers"],
                                                                          used["media_s"]),
                         "held_25_fps": late_share <= 0.01 and min(fps) >= FPS - 1}
     held = [int(n) for n, r in runs.items() if r["held_25_fps"]]

@@ -113,12 +113,18 @@ def measure(page, seconds: float, flashes: int = 0, longest: float = 0.0) -> Mea
         time.sleep(0.5)
 
 
-def frame_count(page) -> tuple[int, float]:
-    """(frames the viewer page has shown, its performance.now() in ms): two of them give its
-    frame rate, without the probe."""
-    frames, now = page.evaluate("[livehost.frames, performance.now()]")
-    return frames, now
+def frame_count(page) -> tuple[int, float, int]:
+    """(frames the viewer page has shown, its performance.now() in ms, video frames its
+    WebRTC stack decoded): two of them give its frame rates, shown and decoded, without the
+    probe. Shown below decoded: the browser, not the stream, fell behind."""
+    return tuple(page.evaluate("""async () => {
+        let decoded = 0;
+        (await livehost.pc.getStats()).forEach(r => {
+            if (r.type === 'inbound-rtp' && r.kind === 'video') decoded = r.framesDecoded; });
+        return [livehost.frames, performance.now(), decoded];
+    }"""))
 
 
-def frame_rate(before: tuple[int, float], after: tuple[int, float]) -> float:
-    return 1000 * (after[0] - before[0]) / (after[1] - before[1]) if after[1] > before[1] else 0.0
+def frame_rate(before: tuple[int, float, int], after: tuple[int, float, int], decoded: bool = False) -> float:
+    count = 2 if decoded else 0
+    return 1000 * (after[count] - before[count]) / (after[1] - before[1]) if after[1] > before[1] else 0.0
