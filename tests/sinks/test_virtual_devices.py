@@ -3,6 +3,7 @@ the virtual camera through a registered pyvirtualcam backend (v4l2loopback canno
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -91,6 +92,23 @@ def test_virtualmic_beeps_arrive_on_the_source_with_the_right_period(pulse):
           f"latency ~{latency * 1000:.0f} ms, {sink.skipped} ticks skipped, {sink.stats}")
 
 
+@contextlib.contextmanager
+def _recording(env: dict, source: str):
+    """What ``source`` delivers, as (time read, samples) chunks, recorded by parec."""
+    recorder = subprocess.Popen(
+        ["parec", "-d", source, "--format=s16le", f"--rate={SR}", "--channels=1", "--raw", "--latency-msec=20"],
+        stdout=subprocess.PIPE, env=env)
+    arrivals: list[tuple[float, np.ndarray]] = []
+    reading = threading.Thread(target=lambda: arrivals.extend(
+        (time.monotonic(), np.frombuffer(chunk, np.int16)) for chunk in iter(lambda: recorder.stdout.read(960), b"")))
+    reading.start()
+    try:
+        yield arrivals
+    finally:
+        recorder.terminate()
+        reading.join(5)
+
+
 def _tone_tick(i: int, loud: bool, cut: bool = False) -> AVTick:
     t = np.arange(SR // FPS) / SR
     audio = (0.5 * np.sin(2 * np.pi * 440 * t) if loud else np.zeros_like(t)).astype(np.float32)
@@ -104,14 +122,7 @@ def test_a_cut_tick_silences_the_virtualmic_at_once_not_a_buffer_later(pulse):
     voice in the buffer, the voice must stop at the source well before that has played."""
     sink = VirtualMicSink("CutMic", latency_ms=400)
     sink.open(SPEC)
-    recorder = subprocess.Popen(
-        ["parec", "-d", "CutMic", "--format=s16le", f"--rate={SR}", "--channels=1", "--raw", "--latency-msec=20"],
-        stdout=subprocess.PIPE, env=pulse)
-    arrivals: list[tuple[float, np.ndarray]] = []
-    reading = threading.Thread(target=lambda: arrivals.extend(
-        (time.monotonic(), np.frombuffer(chunk, np.int16)) for chunk in iter(lambda: recorder.stdout.read(960), b"")))
-    reading.start()
-    try:
+    with _recording(pulse, "CutMic") as arrivals:
         time.sleep(0.5)
         for i in range(10):  # 0.4 s of voice at once: the buffer holds it
             sink.offer(_tone_tick(i, loud=True))
@@ -122,10 +133,7 @@ def test_a_cut_tick_silences_the_virtualmic_at_once_not_a_buffer_later(pulse):
             if i == 40:
                 cut_at = time.monotonic()
         time.sleep(0.6)
-    finally:
         sink.close()
-        recorder.terminate()
-        reading.join(5)
     assert sink.stats.error is None and sink.flushed == 1
     loud_until = max(t for t, pcm in arrivals if np.abs(pcm).max() > 8000)
     # measured: 0.16 s (what the null sink had already taken); without the flush 0.42 s
@@ -224,22 +232,12 @@ def test_camera_and_microphone_as_a_pair_arrive_together(pulse):
     cam.backend = "livehost-test"
     mic.open(SPEC)
     cam.open(SPEC)
-    recorder = subprocess.Popen(
-        ["parec", "-d", "PairMic", "--format=s16le", f"--rate={SR}", "--channels=1", "--raw", "--latency-msec=20"],
-        stdout=subprocess.PIPE, env=pulse)
-    arrivals: list[tuple[float, np.ndarray]] = []
-    reading = threading.Thread(target=lambda: arrivals.extend(
-        (time.monotonic(), np.frombuffer(chunk, np.int16)) for chunk in iter(lambda: recorder.stdout.read(960), b"")))
-    reading.start()
-    try:
+    with _recording(pulse, "PairMic") as arrivals:
         time.sleep(0.5)
         feed_realtime(_Both(mic, cam), 9.0)
         time.sleep(0.5)
-    finally:
         for sink in (cam, mic):
             sink.close()
-        recorder.terminate()
-        reading.join(5)
     (camera,) = _TestCamera.instances
     assert cam.stats.error is None and mic.stats.error is None
     frames = np.array([t for t, frame in camera.frames if frame.mean() > 200])
