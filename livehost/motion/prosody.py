@@ -14,6 +14,9 @@ from .styles import ProsodyConfig
 
 Angles = tuple[float, float, float]  # pitch, yaw, roll (degrees)
 _SEMITONES_PER_UNIT = 4.0  # F0 this far above the speaker's median is one unit of "raised"
+# The chin follows the phrase's intonation, not each syllable's: a voice that leaps an octave
+# from word to word made the head nod back and forth over four times a second.
+_PITCH_FOLLOW_S = 0.2
 
 
 class ProsodyHead:
@@ -55,8 +58,8 @@ class ProsodyHead:
         level = float(analysis.level[i])
         self._energy += 0.25 * (level - self._energy)
         if analysis.voiced[i] and self._speaker_pitch is not None:
-            z = (float(analysis.pitch[i]) - self._speaker_pitch) / _SEMITONES_PER_UNIT
-            self._z = max(-1.5, min(1.5, z))
+            z = max(-1.5, min(1.5, (float(analysis.pitch[i]) - self._speaker_pitch) / _SEMITONES_PER_UNIT))
+            self._z += min(1.0, dt / _PITCH_FOLLOW_S) * (z - self._z)
         else:
             self._z *= 0.9
         cfg, amp = self.config, (0.35 + 0.65 * self._energy) * liveliness
