@@ -214,7 +214,7 @@ class VoiceSearch:
         # A resumed search draws new steps, not the ones it already tried.
         self.rng = np.random.default_rng([seed, self.state.evaluations])
         self.best_table = self._load_best()
-        self._kept: list[_Kept] = []
+        self._previous: _Kept | None = None  # the best before the current one
         # What a finished run verified is the clone the user has: a resumed run never ends worse.
         self._verified = self._snapshot() if self.state.verified and self.best_table is not None else None
 
@@ -281,12 +281,13 @@ class VoiceSearch:
         return True
 
     def _accept(self, table, c: Candidate, weights) -> None:
+        if self.best_table is not None:
+            self._previous = self._snapshot()
         self.best_table, self.state.best_similarity, self.state.pitch = table, c.similarity, c.shift
         self.state.closest_envelope = min(self.state.closest_envelope, c.envelope)
         self.state.verified = False
         if weights is not None:
             self.state.weights = list(map(float, weights))
-        self._kept = [*self._kept[-1:], self._snapshot()]  # the best and the one before it
 
     def _snapshot(self) -> _Kept:
         s = self.state
@@ -451,27 +452,29 @@ class VoiceSearch:
         return Verification(spoken.pitch, self.target_profile.envelope_distance(spoken), errors / max(words, 1))
 
     def _checked(self) -> Verification:
-        """The held-out check of the best; if it fails, of the best kept before it and of the
-        clone a previous run verified, until one passes. None passing: the best stays,
-        reported as failing."""
+        """The held-out check of the best; if it fails, of the best before it and of the clone
+        a previous run verified, until one passes. None passing: the best stays, reported as
+        failing."""
         first = self.verify()
+        if first.pitch_ok(self.target_pitch):
+            self.state.verified = True
+            return first
         last = self._snapshot()  # after verify(): with the pitch it settled on
-        earlier = [k for k in self._kept[-2:-1] if k.table is not last.table]
-        if self._verified is not None and self._verified.table is not last.table:
-            earlier.append(self._verified)
-        checked = first
-        for kept in earlier:
-            if checked.pitch_ok(self.target_pitch):
-                break
+        tried = [last.table]
+        for kept in (self._previous, self._verified):
+            if kept is None or any(kept.table is table for table in tried):
+                continue  # the previous best may be the verified clone a resumed run began with
+            tried.append(kept.table)
             log.info("voice search: the best clone misses the reference's pitch on held-out speech; "
                      "checking the one kept before it (similarity %.3f)", kept.similarity)
             self._restore(kept)
             checked = self.verify()
-        if not checked.pitch_ok(self.target_pitch):
-            self._restore(last)
-            checked = first
-        self.state.verified = checked.pitch_ok(self.target_pitch)
-        return checked
+            if checked.pitch_ok(self.target_pitch):
+                self.state.verified = True
+                return checked
+        self._restore(last)
+        self.state.verified = False
+        return first
 
     def _result(self) -> CloneResult:
         checked = self._checked()

@@ -38,60 +38,6 @@ def _names(env: dict, kind: str) -> set[str]:
     return {line.split("\t")[1] for line in out.splitlines() if "\t" in line}
 
 
-def test_virtualmic_without_a_server_says_so(tmp_path, monkeypatch):
-    if shutil.which("pactl") is None:
-        pytest.skip("needs pulseaudio-utils")
-    monkeypatch.setenv("PULSE_RUNTIME_PATH", str(tmp_path / "nobody-here"))
-    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path}/nobody-here/native")
-    with pytest.raises(LivehostError, match=r"no PulseAudio/PipeWire server is running"):
-        VirtualMicSink().open(SPEC)
-    with pytest.raises(LivehostError, match=r"use letters, digits"):
-        parse_sink("virtualmic:my mic")
-
-
-@pytest.mark.slow
-@needs_pulse
-def test_virtualmic_beeps_arrive_on_the_source_with_the_right_period(pulse):
-    sink = parse_sink("virtualmic:TestMic")
-    assert isinstance(sink, VirtualMicSink)
-    sink.open(SPEC)
-    assert {"TestMic_out"} <= _names(pulse, "sinks") and "TestMic" in _names(pulse, "sources")
-    recorder = subprocess.Popen(
-        ["parec", "-d", "TestMic", "--format=s16le", f"--rate={SR}", "--channels=1", "--raw", "--latency-msec=20"],
-        stdout=subprocess.PIPE, env=pulse)
-    chunks: list[bytes] = []
-    reading = threading.Thread(target=lambda: chunks.extend(iter(lambda: recorder.stdout.read(1920), b"")))
-    reading.start()
-    try:
-        time.sleep(0.5)  # parec records from its start: the first beep would be cut short
-        feed_realtime(sink, 11.0)
-        last_flash = time.monotonic() - 1.0  # the flash tick at 10 s was offered 1 s ago
-        time.sleep(0.5)
-        pcm = np.frombuffer(b"".join(chunks), np.int16).astype(np.float32) / 32768
-        heard_until = time.monotonic()
-    finally:
-        sink.close()
-        recorder.terminate()
-        reading.join(5)
-    assert sink.stats.error is None and sink.stats.written + sink.stats.dropped == 11 * FPS
-    assert sink.skipped < FPS  # the stream is awake before the first tick: none is lost to its start
-    assert "TestMic" not in _names(pulse, "sources") | _names(pulse, "sinks")  # its modules are gone
-    loud = np.flatnonzero(np.abs(pcm) > 0.25)
-    onsets = loud[np.insert(np.diff(loud) > SR // 2, 0, True)]
-    assert len(onsets) == 6, onsets / SR  # beeps at 0, 2, 4, 6, 8 and 10 s
-    periods = np.diff(onsets) / SR
-    # within a tick: a loaded CPU can make the stream underrun (silence added) or skip a tick
-    assert np.allclose(periods, 2.0, atol=1.1 / FPS), periods
-    # heard at: when the recording reached the last beep's onset, in wall time
-    latency = (heard_until - (len(pcm) - onsets[-1]) / SR) - last_flash
-    assert latency < 0.25, latency  # the stream's 80 ms, the remap source and parec's 20 ms
-    beep = pcm[onsets[1] : onsets[1] + SR // 20]
-    freq = np.argmax(np.abs(np.fft.rfft(beep))) * SR / len(beep)
-    assert abs(freq - 1000) <= 20, freq
-    print(f"virtual mic: beep periods {np.round(periods, 4).tolist()} s, {freq:.0f} Hz, "
-          f"latency ~{latency * 1000:.0f} ms, {sink.skipped} ticks skipped, {sink.stats}")
-
-
 @contextlib.contextmanager
 def _recording(env: dict, source: str):
     """What ``source`` delivers, as (time read, samples) chunks, recorded by parec."""
@@ -113,6 +59,53 @@ def _tone_tick(i: int, loud: bool, cut: bool = False) -> AVTick:
     t = np.arange(SR // FPS) / SR
     audio = (0.5 * np.sin(2 * np.pi * 440 * t) if loud else np.zeros_like(t)).astype(np.float32)
     return AVTick(i, i / FPS, np.zeros((SIZE[1], SIZE[0], 3), np.uint8), audio, SR, loud, FaceState(), cut=cut)
+
+
+def test_virtualmic_without_a_server_says_so(tmp_path, monkeypatch):
+    if shutil.which("pactl") is None:
+        pytest.skip("needs pulseaudio-utils")
+    monkeypatch.setenv("PULSE_RUNTIME_PATH", str(tmp_path / "nobody-here"))
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path}/nobody-here/native")
+    with pytest.raises(LivehostError, match=r"no PulseAudio/PipeWire server is running"):
+        VirtualMicSink().open(SPEC)
+    with pytest.raises(LivehostError, match=r"use letters, digits"):
+        parse_sink("virtualmic:my mic")
+
+
+@pytest.mark.slow
+@needs_pulse
+def test_virtualmic_beeps_arrive_on_the_source_with_the_right_period(pulse):
+    sink = parse_sink("virtualmic:TestMic")
+    assert isinstance(sink, VirtualMicSink)
+    sink.open(SPEC)
+    assert {"TestMic_out"} <= _names(pulse, "sinks") and "TestMic" in _names(pulse, "sources")
+    with _recording(pulse, "TestMic") as arrivals:
+        try:
+            time.sleep(0.5)  # parec records from its start: the first beep would be cut short
+            feed_realtime(sink, 11.0)
+            last_flash = time.monotonic() - 1.0  # the flash tick at 10 s was offered 1 s ago
+            time.sleep(0.5)
+            pcm = np.concatenate([chunk for _, chunk in arrivals]).astype(np.float32) / 32768
+            heard_until = time.monotonic()
+        finally:
+            sink.close()
+    assert sink.stats.error is None and sink.stats.written + sink.stats.dropped == 11 * FPS
+    assert sink.skipped < FPS  # the stream is awake before the first tick: none is lost to its start
+    assert "TestMic" not in _names(pulse, "sources") | _names(pulse, "sinks")  # its modules are gone
+    loud = np.flatnonzero(np.abs(pcm) > 0.25)
+    onsets = loud[np.insert(np.diff(loud) > SR // 2, 0, True)]
+    assert len(onsets) == 6, onsets / SR  # beeps at 0, 2, 4, 6, 8 and 10 s
+    periods = np.diff(onsets) / SR
+    # within a tick: a loaded CPU can make the stream underrun (silence added) or skip a tick
+    assert np.allclose(periods, 2.0, atol=1.1 / FPS), periods
+    # heard at: when the recording reached the last beep's onset, in wall time
+    latency = (heard_until - (len(pcm) - onsets[-1]) / SR) - last_flash
+    assert latency < 0.25, latency  # the stream's 80 ms, the remap source and parec's 20 ms
+    beep = pcm[onsets[1] : onsets[1] + SR // 20]
+    freq = np.argmax(np.abs(np.fft.rfft(beep))) * SR / len(beep)
+    assert abs(freq - 1000) <= 20, freq
+    print(f"virtual mic: beep periods {np.round(periods, 4).tolist()} s, {freq:.0f} Hz, "
+          f"latency ~{latency * 1000:.0f} ms, {sink.skipped} ticks skipped, {sink.stats}")
 
 
 @pytest.mark.slow

@@ -84,3 +84,14 @@ def test_with_nothing_that_passes_the_best_stays_and_is_reported_failing(tmp_pat
     assert not checked.pitch_ok(search.target_pitch) and not search.state.verified
     assert search.best_table[0, 0, 0] == 2.0 and search.state.best_similarity == pytest.approx(0.70)
     assert search.checks == [2.0, 1.0]
+
+
+def test_the_clone_a_resumed_run_began_with_is_checked_once(tmp_path):
+    first = _Search(tmp_path, failing=set())
+    first.keep(1.0, 0.60)
+    assert first._checked().pitch_ok(first.target_pitch)
+    first._save()
+    resumed = _Search(tmp_path, failing={1.0, 2.0})  # the clip's check now fails it too
+    resumed.keep(2.0, 0.70)  # its best before this one is the verified clone it began with
+    assert not resumed._checked().pitch_ok(resumed.target_pitch)
+    assert resumed.checks == [2.0, 1.0] and resumed.best_table[0, 0, 0] == 2.0

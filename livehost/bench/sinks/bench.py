@@ -109,8 +109,8 @@ def viewer_runs(host: Host, browser, pages: list, seconds: float, counts: list[i
         fps = [round(frame_rate(first, last), 2) for first, last in zip(firsts, lasts)]
         decoded = [round(frame_rate(first, last, decoded=True), 2) for first, last in zip(firsts, lasts)]
         late_share = used["late_ticks"] / max(1, used["ticks"])
-        runs[str(n)] = {**used, "viewer_fps": fps, "decoded_fps": decoded, "sent_fps": sent_rates(sent_before, host.webrtc()["peers"],
-                                                                         used["media_s"]),
+        sent = sent_rates(sent_before, host.webrtc()["peers"], used["media_s"])
+        runs[str(n)] = {**used, "viewer_fps": fps, "decoded_fps": decoded, "sent_fps": sent,
                         "held_25_fps": late_share <= 0.01 and min(fps) >= FPS - 1}
     held = [int(n) for n, r in runs.items() if r["held_25_fps"]]
     return {"size": VIEWER_SIZE, "runs": runs, "most_viewers_at_25_fps": max(held) if held else 0,
