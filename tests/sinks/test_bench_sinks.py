@@ -95,6 +95,8 @@ def test_a_short_bench_reports_every_figure(tmp_path):
         assert got["flashes"] >= 3 and got["fps"] > 15, (receiver, got)
         assert abs(got["median_ms"]) <= 150 and abs(got["worst_ms"]) >= abs(got["median_ms"]), (receiver, got)
         assert got["drift_ms"] is not None
+    at_track = offsets["webrtc"]["at_audio_track"]  # the same beeps before Web Audio's buffer
+    assert at_track["flashes"] >= 3 and abs(at_track["median_ms"]) <= 150, at_track
     for receiver in ("rtmp", "srt"):  # the encoder stamps by counting: exact at a stream reader
         assert abs(offsets[receiver]["median_ms"]) <= 40 and offsets[receiver]["error"] is None, offsets
 

@@ -63,14 +63,21 @@ class Measured:
     flashes: list[float]  # performance.now() ms of every flash shown
     epoch_ms: float  # the page's performance.timeOrigin (Unix ms)
     jitter_buffer_ms: dict[str, float]  # the receiver's mean jitter-buffer delay per kind
+    # the same beeps as the audio track hands them on for playing (before Web Audio's buffer),
+    # and the delay the audio output then reports (media-playout stats; None without them)
+    track_pairs: tuple[tuple[float, float], ...] = ()
+    output_delay_ms: float | None = None
+
 
     @property
     def median_offset_ms(self) -> float:
         return statistics.median(self.offsets_ms)
 
-    def pairs_s(self) -> list[tuple[float, float]]:
-        """(flash time, offset) in seconds, for ``offset_figures``."""
-        return [(f / 1000, o / 1000) for f, o in zip(self.paired_flashes, self.offsets_ms)]
+    def pairs_s(self, at_track: bool = False) -> list[tuple[float, float]]:
+        """(flash time, offset) in seconds, for ``offset_figures``; ``at_track``: the beeps as
+        the audio track delivered them."""
+        pairs = self.track_pairs if at_track else zip(self.paired_flashes, self.offsets_ms)
+        return [(f / 1000, o / 1000) for f, o in pairs]
 
     def glass_to_glass_ms(self, media_epoch: float, period_s: float = 2.0) -> list[float]:
         """For each flash shown, how long after its media time it was on screen (the flash
@@ -80,7 +87,7 @@ class Measured:
 
 def reset(page) -> None:
     """Start measuring afresh (what the page saw before is dropped)."""
-    page.evaluate("probe.frames.length = 0; probe.flashes.length = 0; probe.beeps.length = 0")
+    page.evaluate("for (const k of ['frames', 'flashes', 'beeps', 'trackBeeps']) probe[k].length = 0")
 
 
 def collect(page) -> Measured:
@@ -88,16 +95,21 @@ def collect(page) -> Measured:
     data = page.evaluate("""async () => {
         const stats = await livehost.pc.getStats();
         const jb = {};
+        let output = null;
         stats.forEach(s => { if (s.type === 'inbound-rtp' && s.jitterBufferEmittedCount)
-            jb[s.kind] = 1000 * s.jitterBufferDelay / s.jitterBufferEmittedCount; });
+            jb[s.kind] = 1000 * s.jitterBufferDelay / s.jitterBufferEmittedCount;
+            if (s.type === 'media-playout' && s.totalSamplesCount)
+                output = 1000 * s.totalPlayoutDelay / s.totalSamplesCount; });
         return {frames: probe.frames, flashes: probe.flashes, beeps: probe.beeps,
-                origin: performance.timeOrigin, jb};
+                trackBeeps: probe.trackBeeps, origin: performance.timeOrigin, jb, output};
     }""")
     pairs = pair_offsets(data["flashes"], data["beeps"], PAIR_WINDOW_MS)
     frames = data["frames"]
     span = (frames[-1] - frames[0]) / 1000 if len(frames) > 1 else 0.0
     fps = (len(frames) - 1) / span if span > 0 else 0.0
-    return Measured(fps, [o for _, o in pairs], [f for f, _ in pairs], data["flashes"], data["origin"], data["jb"])
+    at_track = tuple(pair_offsets(data["flashes"], data["trackBeeps"], PAIR_WINDOW_MS))
+    return Measured(fps, [o for _, o in pairs], [f for f, _ in pairs], data["flashes"], data["origin"],
+                    data["jb"], at_track, data["output"])
 
 
 def measure(page, seconds: float, flashes: int = 0, longest: float = 0.0) -> Measured:

@@ -2,11 +2,14 @@
 // each shown video frame (requestVideoFrameCallback's expectedDisplayTime), the sync pattern's
 // flashes (the frame's mean luminance), and the beep onsets heard on the <audio> element's
 // stream (an AudioWorklet; context time mapped to performance time by getOutputTimestamp()).
+// Beside it, the onsets as the audio track delivers them (MediaStreamTrackProcessor, stamped
+// with the AudioData's own time): the moment WebRTC hands the sound on for playing, without Web
+// Audio's own buffering, which steps by 10-20 ms now and then on its own.
 // Returns a promise that resolves once the audio graph runs.
 (async () => {
   const video = document.getElementById("video");
   const audio = document.getElementById("audio");
-  const probe = window.probe = { frames: [], flashes: [], beeps: [], errors: [] };
+  const probe = window.probe = { frames: [], flashes: [], beeps: [], trackBeeps: [], errors: [] };
 
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = 16;
@@ -47,6 +50,8 @@
   while (!(audio.srcObject && audio.srcObject.getAudioTracks().length)) {
     await new Promise(r => setTimeout(r, 50));
   }
+  const [track] = audio.srcObject.getAudioTracks();
+  if (typeof MediaStreamTrackProcessor === "function") trackOnsets(track);
   const ctx = new AudioContext();
   await ctx.audioWorklet.addModule(URL.createObjectURL(new Blob([worklet], { type: "text/javascript" })));
   const node = new AudioWorkletNode(ctx, "onset");
@@ -58,4 +63,24 @@
   node.connect(ctx.destination);  // pulled only when it reaches the output; it outputs silence
   await ctx.resume();
   probe.audioState = ctx.state;
+
+  async function trackOnsets(track) {
+    const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
+    let quiet = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const n = value.numberOfFrames, rate = value.sampleRate, x = new Float32Array(n);
+      value.copyTo(x, { planeIndex: 0, format: "f32-planar" });
+      for (let i = 0; i < n; i++) {
+        if (Math.abs(x[i]) > 0.1) {
+          if (quiet > 0.5 * rate) probe.trackBeeps.push(value.timestamp / 1000 + 1000 * i / rate);
+          quiet = 0;
+        } else {
+          quiet++;
+        }
+      }
+      value.close();
+    }
+  }
 })();
