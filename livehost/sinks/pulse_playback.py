@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import time
 from functools import cache
 
 from livehost.errors import LivehostError
@@ -68,6 +69,8 @@ class PulsePlayback:
         if not self._handle:
             raise LivehostError(f"cannot play into {device}: {self._why(error)}")
         self.device, self._rate = device, sample_rate
+        self._played_by = time.monotonic()  # when what was written will have played, in real time
+        self._device_s = 0.0  # the device's own latency, read by wake()
 
     def _why(self, error: ctypes.c_int) -> str:
         return self._pulse.pa_strerror(error.value).decode(errors="replace")
@@ -81,26 +84,39 @@ class PulsePlayback:
         error = ctypes.c_int(0)
         self._check(self._simple.pa_simple_write(self._handle, pcm, len(pcm), ctypes.byref(error)), error,
                     "playing into")
+        self._played_by = max(self._played_by, time.monotonic()) + len(pcm) / (2 * self._rate)
+
+    def queued_s(self) -> float:
+        """What this process wrote that cannot have played yet at real-time speed. Counted
+        here, not read from the server: libpulse-simple's latency reading stuck at 80 ms while
+        the server's buffer was empty, and a writer that waited for it to fall starved the
+        stream for 20 s."""
+        return max(0.0, self._played_by - time.monotonic())
 
     def wake(self, seconds: float) -> None:
         """Play ``seconds`` of silence and wait until it has played. An idle null sink sleeps
         in blocks of up to 2 s and only then sees a new stream: the first write after the
-        one that filled the buffer would wait that long (measured: 1.9 s)."""
+        one that filled the buffer would wait that long (measured: 1.9 s). Drained, the
+        stream's latency is the device's own, read here once."""
         self.write(bytes(2 * round(seconds * self._rate)))
         error = ctypes.c_int(0)
         self._check(self._simple.pa_simple_drain(self._handle, ctypes.byref(error)), error, "starting")
-
-    def latency_s(self) -> float:
-        """From a sample written now to its playing at the device: the buffer and the sink."""
-        error = ctypes.c_int(0)
+        self._played_by = time.monotonic()
         usec = self._simple.pa_simple_get_latency(self._handle, ctypes.byref(error))
         if usec == 2**64 - 1:  # (pa_usec_t) -1
             self._check(-1, error, "reading the latency of")
-        return usec / 1e6
+        self._device_s = usec / 1e6
+
+    def latency_s(self) -> float:
+        """From a sample written now to its playing at the device: what is queued (counted)
+        and the device's latency. libpulse-simple's own reading is not used once the stream
+        plays: on a null sink it grew by a second every second while the audio flowed."""
+        return self._device_s + self.queued_s()
 
     def flush(self) -> None:
         error = ctypes.c_int(0)
         self._check(self._simple.pa_simple_flush(self._handle, ctypes.byref(error)), error, "flushing")
+        self._played_by = time.monotonic()
 
     def close(self, drain: bool) -> None:
         if not self._handle:

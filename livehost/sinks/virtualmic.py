@@ -6,10 +6,10 @@ apps refuse a monitor as a microphone but take a remapped source. Each tick's au
 into the null sink by one libpulse stream of this process (``pulse_playback``); close unloads
 exactly the modules this sink loaded.
 
-Latency: the stream's buffer is the only one, ``latency_ms`` deep. A null sink's clock may run
-slower than the channel's on a loaded machine, so audio would pile up as delay (a subprocess
-player and its pipe held up to 0.2 s that way): a tick that finds the buffer already that
-deep is skipped (``skipped``): silence, never delay. A tick that cuts the voice (barge-in)
+Latency: the stream's buffer is the only one, ``latency_ms`` deep: a tick that finds more than
+that still to play is skipped (``skipped``): silence, never delay. A null sink's clock may run
+slower than the channel's on a loaded machine (a subprocess player and its pipe held up to
+0.2 s that way); then the server's buffer, two ticks deeper, fills and holds the writes back. A tick that cuts the voice (barge-in)
 flushes what the buffer still holds, so the voice stops at the microphone at once.
 """
 
@@ -109,7 +109,7 @@ class VirtualMicSink(ThreadedSink):
             self.flushed += 1
         else:
             self.latency_s = self._player.latency_s()
-            if self.latency_s * 1000 > self.latency_ms:
+            if self._player.queued_s() * 1000 > self.latency_ms:
                 self.skipped += 1
                 return
         self._player.write(to_int16(tick.audio).tobytes())
