@@ -1,7 +1,7 @@
 """One playback stream to a PulseAudio (or PipeWire-pulse) sink through libpulse-simple.
 
 In this process rather than a ``pacat`` subprocess: the stream's buffer is the only one between
-a tick and the device, its latency can be read (``latency_s``) and what it holds dropped
+a tick and the device, what it holds is known (``queued_s``, counted here) and can be dropped
 (``flush``), so a voice that is cut falls silent at the device at once, not a pipe and a
 player's buffer later. Only the sink thread that opened a stream may use it.
 """

@@ -9,8 +9,9 @@ exactly the modules this sink loaded.
 Latency: the stream's buffer is the only one, ``latency_ms`` deep: a tick that finds more than
 that still to play is skipped (``skipped``): silence, never delay. A null sink's clock may run
 slower than the channel's on a loaded machine (a subprocess player and its pipe held up to
-0.2 s that way); then the server's buffer, two ticks deeper, fills and holds the writes back. A tick that cuts the voice (barge-in)
-flushes what the buffer still holds, so the voice stops at the microphone at once.
+0.2 s that way); then the server's buffer, two ticks deeper, fills and holds the writes back.
+A tick that cuts the voice (barge-in) flushes what the buffer still holds, so the voice stops
+at the microphone at once.
 """
 
 from __future__ import annotations

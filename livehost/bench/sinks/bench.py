@@ -203,26 +203,25 @@ def long_run(folder: Path, browser, nginx: NginxRtmp, size: str, seconds: float)
         host_usage = usage(before, host.sample())
         page.close()
         got = {"rtmp": rtmp.wait(120), "srt": srt.wait(120)}
-    pairs = {"webrtc": measured.pairs_s(), **{name: received.pairs() for name, received in got.items()}}
+    pairs = {"webrtc": measured.pairs_s(), AT_TRACK: measured.pairs_s(at_track=True),
+             **{name: received.pairs() for name, received in got.items()}}
     figures = {"size": size, "host": host_usage,
                "webrtc": {**offset_figures(pairs["webrtc"]), "fps": round(measured.fps, 2),
-                          "at_audio_track": at_audio_track(measured)}}
+                          "at_audio_track": at_audio_track(pairs[AT_TRACK], measured.output_delay_ms)}}
     for name, received in got.items():
         figures[name] = {**offset_figures(pairs[name]), "fps": round(received.fps, 2),
                          "frames": len(received.frame_times), "error": received.error}
-    pairs[AT_TRACK] = measured.pairs_s(at_track=True)
     return figures, pairs
 
 
-def at_audio_track(measured) -> dict:
+def at_audio_track(pairs: list[tuple[float, float]], output_delay_ms: float | None) -> dict:
     """The offset as the <audio> element plays it: the beeps as the track hands them on, plus
     the delay the audio output reports for what it was handed (Web Audio, which the probe's
     main figure listens through, adds its own buffer)."""
-    figures = offset_figures(measured.pairs_s(at_track=True))
-    delay = measured.output_delay_ms
-    figures["output_delay_ms"] = None if delay is None else round(delay, 1)
-    figures["played_median_ms"] = (None if delay is None or figures["median_ms"] is None
-                                   else round(figures["median_ms"] + delay, 1))
+    figures = offset_figures(pairs)
+    figures["output_delay_ms"] = None if output_delay_ms is None else round(output_delay_ms, 1)
+    figures["played_median_ms"] = (None if output_delay_ms is None or figures["median_ms"] is None
+                                   else round(figures["median_ms"] + output_delay_ms, 1))
     return figures
 
 

@@ -68,7 +68,6 @@ class Measured:
     track_pairs: tuple[tuple[float, float], ...] = ()
     output_delay_ms: float | None = None
 
-
     @property
     def median_offset_ms(self) -> float:
         return statistics.median(self.offsets_ms)

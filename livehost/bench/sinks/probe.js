@@ -28,21 +28,27 @@
   };
   video.requestVideoFrameCallback(onFrame);
 
-  const worklet = `
+  // One onset rule for both listeners: a beep starts only after 0.5 s of quiet, one onset per
+  // beep. ``at(i)`` is the time of sample i of the block; the worklet gets this as source.
+  function onsets(rate, emit) {
+    let quiet = 0;
+    return (x, at) => {
+      for (let i = 0; i < x.length; i++) {
+        if (Math.abs(x[i]) > 0.1) {
+          if (quiet > 0.5 * rate) emit(at(i));
+          quiet = 0;
+        } else {
+          quiet++;
+        }
+      }
+    };
+  }
+  const worklet = `${onsets}
     class Onset extends AudioWorkletProcessor {
-      constructor() { super(); this.quiet = 0; }
+      constructor() { super(); this.detect = onsets(sampleRate, t => this.port.postMessage(t)); }
       process(inputs) {
         const x = inputs[0][0];
-        if (!x) return true;
-        for (let i = 0; i < x.length; i++) {
-          if (Math.abs(x[i]) > 0.1) {
-            // a beep starts only after 0.5 s of quiet: one onset per beep
-            if (this.quiet > 0.5 * sampleRate) this.port.postMessage(currentTime + i / sampleRate);
-            this.quiet = 0;
-          } else {
-            this.quiet++;
-          }
-        }
+        if (x) this.detect(x, i => currentTime + i / sampleRate);
         return true;
       }
     }
@@ -66,21 +72,15 @@
 
   async function trackOnsets(track) {
     const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
-    let quiet = 0;
+    let detect = null;
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      const n = value.numberOfFrames, rate = value.sampleRate, x = new Float32Array(n);
+      const x = new Float32Array(value.numberOfFrames), rate = value.sampleRate, start = value.timestamp / 1000;
       value.copyTo(x, { planeIndex: 0, format: "f32-planar" });
-      for (let i = 0; i < n; i++) {
-        if (Math.abs(x[i]) > 0.1) {
-          if (quiet > 0.5 * rate) probe.trackBeeps.push(value.timestamp / 1000 + 1000 * i / rate);
-          quiet = 0;
-        } else {
-          quiet++;
-        }
-      }
       value.close();
+      detect = detect || onsets(rate, t => probe.trackBeeps.push(t));
+      detect(x, i => start + 1000 * i / rate);
     }
   }
 })();
