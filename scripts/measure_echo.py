@@ -120,12 +120,17 @@ def make_scene(far: np.ndarray, far_rate: int, near: np.ndarray, path: EchoPath,
     return Scene(far, far_rate, far16, talker, np.clip(mic, -1, 1), slice(start, stop))
 
 
-@lru_cache(maxsize=1)
-def host_voice() -> tuple[np.ndarray, int]:
-    """About 28 s of the host's stock piper voice, at piper's own rate."""
+@lru_cache(maxsize=8)
+def host_voice(seed: int = 0) -> tuple[np.ndarray, int]:
+    """About 28 s of the host's stock piper voice, at piper's own rate. Piper draws its
+    prosody's noise at random, so each ``seed`` is one reproducible reading of the text: the
+    canceller's double-talk figures vary by a few hundredths between readings."""
+    import onnxruntime
+
     from livehost import models
     from livehost.voice.piper_engine import PiperEngine
 
+    onnxruntime.set_seed(seed)
     engine = PiperEngine(models.resolve("piper-joe").path)
     chunks = list(engine.synthesize(FAR_TEXT))
     pcm = np.concatenate([c.pcm for c in chunks]) * 0.5  # played at -6 dBFS peak

@@ -4,8 +4,9 @@ PulseAudio speaker-to-mic path) must leave the mic, while a person talking over 
 Thresholds come from scripts/measure_echo.py: AEC3 removes 34-39 dB of echo from far-end-only
 time (the -65 dBFS noise floor caps it; about 38 dB on the PulseAudio path), so 25 dB leaves
 room for the voice's run-to-run variation yet fails Speex's 16-22 dB. In double-talk the
-output's spectrum correlates 0.86 with the talker (0.83 for the raw mic) and 0.10-0.14 with the
-echo (0.66 raw); 0.8 and 0.05 on the PulseAudio path."""
+output's spectrum correlates 0.82-0.91 with the talker over 24 readings of the host's voice
+(0.80-0.87 for the raw mic) and 0.03-0.19 with the echo (0.66 raw); 0.8 and 0.05 on the
+PulseAudio path."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.slow
 ERLE_DB = 25.0
 ROOMS = {"near": sim.EchoPath(delay_ms=20, rt60_ms=100),
          "far": sim.EchoPath(delay_ms=120, rt60_ms=300)}
+READINGS = range(4)  # seeds of the host's voice: four readings of the same text
 
 
 @pytest.fixture(scope="module")
@@ -38,37 +40,44 @@ def voices() -> tuple[np.ndarray, int, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def rooms(voices) -> dict[str, tuple[sim.Scene, np.ndarray]]:
-    """Each room's scene and the canceller's output, fed as the listener would (13.7 ms chunks,
-    the reference at piper's 22.05 kHz)."""
-    far, far_rate, near = voices
+def rooms(voices) -> dict[str, list[tuple[sim.Scene, np.ndarray]]]:
+    """Each room's scenes, one per reading of the host's text, and the canceller's output, fed as
+    the listener would (13.7 ms chunks, the reference at piper's 22.05 kHz)."""
+    _, far_rate, near = voices
     out = {}
     for name, path in ROOMS.items():
-        scene = sim.make_scene(far, far_rate, near, path, talk_at_s=10.0)
-        out[name] = scene, sim.run_livehost(scene)[0]
+        out[name] = []
+        for seed in READINGS:
+            scene = sim.make_scene(sim.host_voice(seed)[0], far_rate, near, path, talk_at_s=10.0)
+            out[name].append((scene, sim.run_livehost(scene)[0]))
     return out
 
 
 @pytest.mark.parametrize("room", ROOMS)
 def test_the_hosts_voice_is_cancelled(rooms, room):
-    scene, out = rooms[room]
-    assert sim.erle_db(scene.mic, out, scene.far_only()) >= ERLE_DB
-    first = np.zeros(len(out), bool)
-    first[RATE : 3 * RATE] = True  # converged within a second
-    assert sim.erle_db(scene.mic, out, first) >= ERLE_DB - 5
+    for scene, out in rooms[room]:
+        assert sim.erle_db(scene.mic, out, scene.far_only()) >= ERLE_DB
+        first = np.zeros(len(out), bool)
+        first[RATE : 3 * RATE] = True  # converged within a second
+        assert sim.erle_db(scene.mic, out, first) >= ERLE_DB - 5
 
 
 @pytest.mark.parametrize("room", ROOMS)
 def test_a_talker_over_the_host_is_kept(rooms, room):
-    scene, out = rooms[room]
-    echo = scene.mic - scene.near
-    kept, _ = sim.preservation(out, scene.near, scene.talk)
-    raw, _ = sim.preservation(scene.mic, scene.near, scene.talk)
-    left, _ = sim.preservation(out, echo, scene.talk)
-    assert kept >= 0.75 and kept >= raw - 0.05, (kept, raw)
-    assert left <= 0.3, left
-    level = 10 * np.log10(np.sum(out[scene.talk] ** 2) / np.sum(scene.near[scene.talk] ** 2))
-    assert level > -6, level
+    """Judged on the mean over readings: one reading's double-talk figure moves by up to 0.05
+    against the raw mic's (24 readings: -0.03 to +0.08), so one reading alone is a coin with a
+    thin edge."""
+    kept, raw = [], []
+    for scene, out in rooms[room]:
+        echo = scene.mic - scene.near
+        kept.append(sim.preservation(out, scene.near, scene.talk)[0])
+        raw.append(sim.preservation(scene.mic, scene.near, scene.talk)[0])
+        left, _ = sim.preservation(out, echo, scene.talk)
+        assert left <= 0.3, left
+        level = 10 * np.log10(np.sum(out[scene.talk] ** 2) / np.sum(scene.near[scene.talk] ** 2))
+        assert level > -6, level
+    assert min(kept) >= 0.75, (kept, raw)
+    assert np.mean(kept) >= np.mean(raw) - 0.02, (kept, raw)
 
 
 def test_a_talker_alone_passes_unharmed(voices):
