@@ -48,8 +48,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--clone-only", action="store_true",
                         help="only clone --reference: no engine figures, no stock-voice reference")
     parser.add_argument("--budget-s", type=float, default=240.0, help="search budget per clone")
-    parser.add_argument("--sentences", type=int, default=len(SENTENCES),
-                        help=f"held-out sentences the clone speaks (10 to {len(SENTENCES)}; the stock voices half as many)")
+    parser.add_argument("--sentences", type=int,
+                        help=f"held-out sentences the clone speaks (10 to all: {len(SENTENCES)} English, "
+                             "10 Mandarin; the stock voices half as many)")
+    parser.add_argument("--language", choices=("en", "zh"), default="en",
+                        help="what the clone speaks on the held-out sentences: English (word error rate) "
+                             "or Mandarin (character error rate, by the multilingual Whisper)")
     parser.add_argument("--plot", type=Path, help="write a PNG of the searches and similarities")
 
 
@@ -112,10 +116,21 @@ def _render(engine, texts) -> list[tuple[np.ndarray, int]]:
     return out
 
 
-def bench_clone(name: str, reference: Path, budget_s: float, tools, sentences: int = len(SENTENCES)) -> dict:
+def _held_out(language: str, transcriber):
+    """(sentences, Kokoro's language, a recognizer for it, its error count, the figure's name)."""
+    from livehost.voice.intelligibility import Transcriber, character_errors, word_errors
+
+    if language == "zh":
+        from .mandarin import SENTENCES as MANDARIN
+
+        return list(MANDARIN), "zh", Transcriber(threads=2, language="zh"), character_errors, "cer"
+    return SENTENCES, "en-us", transcriber, word_errors, "wer"
+
+
+def bench_clone(name: str, reference: Path, budget_s: float, tools, sentences: int = len(SENTENCES),
+                language: str = "en") -> dict:
     from livehost.voice.clone import VoiceSearch
     from livehost.voice.engines import create_engine
-    from livehost.voice.intelligibility import word_errors
     from livehost.voice.kokoro_engine import KokoroEngine
     from livehost.voice.kokoro_model import load_stock_voices
     from livehost.voice.profile import profile
@@ -150,19 +165,22 @@ def bench_clone(name: str, reference: Path, budget_s: float, tools, sentences: i
     def spoken(audio: list[tuple[np.ndarray, int]]):
         return profile(np.concatenate([pcm for pcm, _ in audio]), audio[0][1])
 
-    clone_engine = KokoroEngine(model, result.table, rate=result.speed, pitch=result.pitch)
-    held_out = SENTENCES[:sentences]
+    texts, lang, ears, errors_of, error_name = _held_out(language, transcriber)
+    clone_engine = KokoroEngine(model, result.table, rate=result.speed, pitch=result.pitch, lang=lang)
+    held_out = texts[:sentences]
     clone_audio = _render(clone_engine, progress(held_out, f"held-out {name}"))
     clone_sim, clone_speaker = similarities(clone_audio)
     clone_voice = spoken(clone_audio)
-    errors = words = 0
+    errors = units = 0
     for text, (pcm, sr) in zip(held_out, clone_audio):
-        e, n = word_errors(text, transcriber.transcribe(pcm, sr))
-        errors, words = errors + e, words + n
+        e, n = errors_of(text, ears.transcribe(pcm, sr))
+        errors, units = errors + e, units + n
     stock, stock_envelope = {}, {}
-    some = SENTENCES[:max(5, sentences // 2)]  # fewer for the six stock voices: they are only the baseline
-    engines = {f"kokoro/{voice}": KokoroEngine(model, search.stock[search.names.index(voice)]) for voice in search.names}
-    engines["piper/joe"] = create_engine(VoiceSpec())
+    some = texts[:max(5, sentences // 2)]  # fewer for the stock voices: they are only the baseline
+    engines = {f"kokoro/{voice}": KokoroEngine(model, search.stock[search.names.index(voice)], lang=lang)
+               for voice in search.names}
+    if language == "en":  # piper's joe speaks English only
+        engines["piper/joe"] = create_engine(VoiceSpec())
     for key, engine in progress(list(engines.items()), f"stock voices {name}"):
         audio = _render(engine, some)
         stock[key] = similarities(audio)
@@ -195,8 +213,9 @@ def bench_clone(name: str, reference: Path, budget_s: float, tools, sentences: i
         "search_similarity_before": round(result.similarity_before, 4),
         "search_similarity_start": round(result.similarity_start, 4),
         "search_similarity_after": round(result.similarity_after, 4),
+        "language": language,
         "held_out_sentences": len(held_out),
-        "wer": round(errors / max(words, 1), 4),
+        error_name: round(errors / max(units, 1), 4),
         "clone_s": round(clone_s, 1),
         "evaluations": result.evaluations,
         "rejected": {"unintelligible": result.rejected, "pitch": result.rejected_pitch,
@@ -235,7 +254,7 @@ def plot(figures: dict, path: Path) -> None:
     right.bar(x - 0.2, [clones[n]["similarity_best_stock"] for n in names], 0.4, label="best stock voice")
     right.bar(x + 0.2, [clones[n]["similarity_clone"] for n in names], 0.4, label="clone")
     right.set_xticks(x, names)
-    right.set(ylabel="similarity to reference (20 held-out sentences)", ylim=(0, 1), title="clone vs stock")
+    right.set(ylabel="similarity to reference (held-out sentences)", ylim=(0, 1), title="clone vs stock")
     right.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -247,8 +266,14 @@ def run(args) -> dict:
     from livehost.voice.kokoro_model import KokoroModel
     from livehost.voice.speaker import SpeakerEncoder
 
-    if not 10 <= args.sentences <= len(SENTENCES):
-        raise LivehostError(f"--sentences: give 10 to {len(SENTENCES)}")
+    from .mandarin import SENTENCES as MANDARIN
+
+    most = len(SENTENCES) if args.language == "en" else len(MANDARIN)
+    sentences = most if args.sentences is None else args.sentences
+    if not 10 <= sentences <= most:
+        raise LivehostError(f"--sentences: give 10 to {most} for --language {args.language}")
+    if args.language != "en" and not args.clone_only:
+        raise LivehostError("--language zh: only with --clone-only (the engine figures are English)")
     if args.clone_only and args.reference is None:
         raise LivehostError("--clone-only: give the recording to clone with --reference FILE")
     figures: dict = {}
@@ -264,7 +289,7 @@ def run(args) -> dict:
         if args.reference is not None:
             references["recording"] = args.reference
         for name, path in references.items():
-            figures["clone"][name] = bench_clone(name, path, args.budget_s, tools, args.sentences)
+            figures["clone"][name] = bench_clone(name, path, args.budget_s, tools, sentences, args.language)
     if args.plot is not None:
         plot(figures, args.plot)
     return figures

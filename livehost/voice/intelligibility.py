@@ -71,9 +71,15 @@ def hanzi(text: str) -> list[str]:
     return [c for c in text if "\u4e00" <= c <= "\u9fff"]
 
 
-def character_error_rate(reference: str, hypothesis: str) -> float:
+def character_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(edit distance in Chinese characters, reference character count)."""
     ref = hanzi(reference)
-    return _edits(ref, hanzi(hypothesis)) / max(len(ref), 1)
+    return _edits(ref, hanzi(hypothesis)), len(ref)
+
+
+def character_error_rate(reference: str, hypothesis: str) -> float:
+    errors, count = character_errors(reference, hypothesis)
+    return errors / max(count, 1)
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
