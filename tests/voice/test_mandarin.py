@@ -13,7 +13,7 @@ import pytest
 from livehost.bench.mandarin import RECORDINGS, SPEECH
 from livehost.bench.mandarin import SENTENCES as BENCH_SENTENCES
 from livehost.persona import load_persona
-from livehost.voice.intelligibility import Transcriber, character_error_rate, hanzi
+from livehost.voice.intelligibility import Transcriber, character_error_rate, character_errors, hanzi
 from livehost.voice.mandarin import is_chinese, mandarin_phonemes
 
 from conftest import REPO
@@ -32,6 +32,16 @@ def test_character_error_rate_reads_arabic_numbers_as_characters():
     assert hanzi("售价34块") == list("售价三十四块")
     assert character_error_rate("售价三十四块", "售价34块") == 0.0
     assert character_error_rate("我们今天", "我们明天") == 0.25
+    assert character_errors("我们今天", "我们明天啊") == (2, 4)  # counts, for a rate over many sentences
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--language", "zh", "--reference", "clip.wav"], "only with --clone-only"),
+    (["--language", "zh", "--clone-only", "--reference", "clip.wav", "--sentences", "11"], "give 10 to 10"),
+])
+def test_the_mandarin_clone_bench_refuses_what_it_cannot_measure(livehost_cli, args, says):
+    result = livehost_cli("bench", "voice", "--json", *args, timeout=120)
+    assert result.returncode != 0 and says in result.stderr, result.stderr[-1000:]
 
 
 @pytest.fixture(scope="module")
