@@ -97,6 +97,9 @@ def test_a_short_bench_reports_every_figure(tmp_path):
         assert got["drift_ms"] is not None
     at_track = offsets["webrtc"]["at_audio_track"]  # the same beeps before Web Audio's buffer
     assert at_track["flashes"] >= 3 and abs(at_track["median_ms"]) <= 150, at_track
+    played = offsets["webrtc"]["as_played"]  # ...plus the delay the audio output reports
+    assert played["flashes"] == at_track["flashes"] and played["drift_ms"] is not None, played
+    assert played["median_ms"] == pytest.approx(at_track["played_median_ms"], abs=0.2), (played, at_track)
     for receiver in ("rtmp", "srt"):  # the encoder stamps by counting: exact at a stream reader
         assert abs(offsets[receiver]["median_ms"]) <= 40 and offsets[receiver]["error"] is None, offsets
 

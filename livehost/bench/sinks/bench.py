@@ -30,7 +30,7 @@ SETTLE_S = 2.0  # after start-up, before any figure
 LIP_SYNC_S = 8.0  # Chromium's lip sync closes the gap it starts with (~100 ms) gradually
 VIEWER_SETTLE_S = 3.0  # a new viewer's connection and its first frames
 STREAM = "bench"  # the RTMP stream name (a key in real use)
-AT_TRACK = "webrtc, at the audio track"  # the plot's line for the beeps before Web Audio
+PLAYED = "webrtc, as played"  # the plot's line: the beeps the <audio> element plays, not Web Audio's
 
 
 _STARTED = time.monotonic()
@@ -184,7 +184,10 @@ def srt_phase(folder: Path, size: str, cpu_s: float) -> dict:
 
 def long_run(folder: Path, browser, nginx: NginxRtmp, size: str, seconds: float) -> tuple[dict, dict]:
     """One host on WebRTC, RTMP and SRT at once, each read by its receiver for ``seconds``:
-    the offsets over time. Returns the figures and each receiver's (time, offset) pairs."""
+    the offsets over time. WebRTC twice: ``webrtc`` through Web Audio (the probe's listener),
+    ``as_played`` the beeps as the audio track hands them on plus the delay the audio output
+    reports, which is what the <audio> element plays (and OBS's Browser Source captures).
+    Returns the figures and each receiver's (time, offset) pairs."""
     port = free_port(socket.SOCK_DGRAM)
     sinks = ["webrtc", nginx.url + STREAM, f"srt://127.0.0.1:{port}?mode=listener"]
     with running_host(folder, sinks, size=size, fps=FPS) as host:
@@ -203,11 +206,14 @@ def long_run(folder: Path, browser, nginx: NginxRtmp, size: str, seconds: float)
         host_usage = usage(before, host.sample())
         page.close()
         got = {"rtmp": rtmp.wait(120), "srt": srt.wait(120)}
-    pairs = {"webrtc": measured.pairs_s(), AT_TRACK: measured.pairs_s(at_track=True),
+    at_track = measured.pairs_s(at_track=True)
+    output_delay_s = (measured.output_delay_ms or 0.0) / 1000
+    pairs = {"webrtc": measured.pairs_s(), PLAYED: [(t, o + output_delay_s) for t, o in at_track],
              **{name: received.pairs() for name, received in got.items()}}
     figures = {"size": size, "host": host_usage,
                "webrtc": {**offset_figures(pairs["webrtc"]), "fps": round(measured.fps, 2),
-                          "at_audio_track": at_audio_track(pairs[AT_TRACK], measured.output_delay_ms)}}
+                          "at_audio_track": at_audio_track(at_track, measured.output_delay_ms),
+                          "as_played": offset_figures(pairs[PLAYED])}}
     for name, received in got.items():
         figures[name] = {**offset_figures(pairs[name]), "fps": round(received.fps, 2),
                          "frames": len(received.frame_times), "error": received.error}
@@ -262,6 +268,6 @@ def run_bench(args) -> dict:
     if args.plot is not None:
         from .plot import plot_offsets
 
-        shown = {**figures["av_offset"], AT_TRACK: figures["av_offset"]["webrtc"]["at_audio_track"]}
+        shown = {**figures["av_offset"], PLAYED: figures["av_offset"]["webrtc"]["as_played"]}
         plot_offsets(pairs, shown, args.plot)
     return figures

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+LABELS = {"webrtc": "webrtc, through Web Audio"}
+
 
 def plot_offsets(pairs: dict[str, list[tuple[float, float]]], figures: dict, path: Path) -> None:
     import matplotlib
@@ -18,7 +20,7 @@ def plot_offsets(pairs: dict[str, list[tuple[float, float]]], figures: dict, pat
         start = points[0][0]
         shown = figures[name]
         ax.plot([(t - start) / 60 for t, _ in points], [1000 * o for _, o in points], marker=".",
-                linewidth=1, label=f"{name}: median {shown['median_ms']} ms, worst {shown['worst_ms']} ms, "
+                linewidth=1, label=f"{LABELS.get(name, name)}: median {shown['median_ms']} ms, worst {shown['worst_ms']} ms, "
                 f"drift {shown['drift_ms']} ms")
     ax.axhline(0, color="k", linewidth=0.8)
     ax.set_xlabel("minutes at the receiver")
