@@ -206,29 +206,20 @@ def long_run(folder: Path, browser, nginx: NginxRtmp, size: str, seconds: float)
         host_usage = usage(before, host.sample())
         page.close()
         got = {"rtmp": rtmp.wait(120), "srt": srt.wait(120)}
-    at_track = measured.pairs_s(at_track=True)
-    output_delay_s = (measured.output_delay_ms or 0.0) / 1000
-    pairs = {"webrtc": measured.pairs_s(), PLAYED: [(t, o + output_delay_s) for t, o in at_track],
+    at_track, delay_ms = measured.pairs_s(at_track=True), measured.output_delay_ms
+    # no delay reported: no played figure, rather than the track's passed off as one
+    played = [] if delay_ms is None else [(t, o + delay_ms / 1000) for t, o in at_track]
+    pairs = {"webrtc": measured.pairs_s(), PLAYED: played,
              **{name: received.pairs() for name, received in got.items()}}
     figures = {"size": size, "host": host_usage,
                "webrtc": {**offset_figures(pairs["webrtc"]), "fps": round(measured.fps, 2),
-                          "at_audio_track": at_audio_track(at_track, measured.output_delay_ms),
-                          "as_played": offset_figures(pairs[PLAYED])}}
+                          "at_audio_track": {**offset_figures(at_track), "output_delay_ms":
+                                             None if delay_ms is None else round(delay_ms, 1)},
+                          "as_played": offset_figures(played)}}
     for name, received in got.items():
         figures[name] = {**offset_figures(pairs[name]), "fps": round(received.fps, 2),
                          "frames": len(received.frame_times), "error": received.error}
     return figures, pairs
-
-
-def at_audio_track(pairs: list[tuple[float, float]], output_delay_ms: float | None) -> dict:
-    """The offset as the <audio> element plays it: the beeps as the track hands them on, plus
-    the delay the audio output reports for what it was handed (Web Audio, which the probe's
-    main figure listens through, adds its own buffer)."""
-    figures = offset_figures(pairs)
-    figures["output_delay_ms"] = None if output_delay_ms is None else round(output_delay_ms, 1)
-    figures["played_median_ms"] = (None if output_delay_ms is None or figures["median_ms"] is None
-                                   else round(figures["median_ms"] + output_delay_ms, 1))
-    return figures
 
 
 def run_bench(args) -> dict:
